@@ -1,0 +1,44 @@
+"""endpoints: score clinical-trial endpoints of lupus and lupus nephritis trials.
+
+Examples
+--------
+>>> import endpoints as ep
+>>> ep.list_trials()
+['NCT02633163', 'NCT03580291', 'NCT03673748', 'NCT03917797']
+"""
+
+from .clinical import (
+    compute_egfr_ckd_epi_2009,
+    compute_egfr_ckd_epi_2021,
+    compute_egfr_mdrd,
+    compute_egfr_schwartz,
+)
+from .definitions import TrialDefinition
+from .engine import score
+from .errors import (
+    DefinitionError,
+    EndpointsError,
+    EndpointsWarning,
+    InputError,
+    UnknownTrialError,
+)
+from .registry import get_trial, list_trials, load_trial, register
+
+__all__ = [
+    "DefinitionError",
+    "EndpointsError",
+    "EndpointsWarning",
+    "InputError",
+    "TrialDefinition",
+    "UnknownTrialError",
+    "compute_egfr_ckd_epi_2009",
+    "compute_egfr_ckd_epi_2021",
+    "compute_egfr_mdrd",
+    "compute_egfr_schwartz",
+    "get_trial",
+    "list_trials",
+    "load_trial",
+    "register",
+    "score",
+]
+__version__ = "0.1.0"

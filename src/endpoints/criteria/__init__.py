@@ -1,0 +1,1 @@
+"""Endpoint families, each evaluated from its definition over a canonical visit table."""

@@ -1,0 +1,52 @@
+"""What every endpoint family returns, and the assessment-visit context they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import reasons, timeline
+from ..definitions import Timepoint, TrialDefinition
+from ..schema import Visits
+from .expressions import Context
+
+NO_VISIT = "no visit in window"
+
+
+@dataclass
+class Block:
+    """One endpoint at one timepoint: one entry per subject (subject code order).
+
+    ``day`` uses ``-1`` for "no visit"; ``value`` uses NaN for "no value".
+    """
+
+    day: np.ndarray
+    result: pd.arrays.BooleanArray
+    category: pd.Categorical
+    value: np.ndarray
+    reason: pd.Categorical
+
+    @classmethod
+    def empty(cls, n: int, reason: str) -> Block:
+        """Not evaluable for all `n` subjects, for the same `reason`."""
+        return cls(
+            day=np.full(n, -1, dtype=np.int64),
+            result=pd.array(np.full(n, None), dtype="boolean"),
+            category=reasons.none(n),
+            value=np.full(n, np.nan),
+            reason=reasons.const(np.ones(n, dtype=bool), reason),
+        )
+
+
+def at_assessment(visits: Visits, trial: TrialDefinition, timepoint: Timepoint) -> Context:
+    """A context reading each subject's assessment visit of `timepoint`."""
+    rows = timeline.assessment_rows(visits, timepoint.day, timepoint.window)
+    return Context(visits, rows, np.arange(visits.n_subjects), trial.criteria)
+
+
+def visit_days(ctx: Context) -> np.ndarray:
+    """The study day of each context row (``-1`` where there is none)."""
+    return np.where(ctx.rows >= 0, ctx.visits.day[np.maximum(ctx.rows, 0)], -1)
+

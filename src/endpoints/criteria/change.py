@@ -1,0 +1,29 @@
+"""Change from baseline: the value at the assessment visit minus the baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import reasons, timeline
+from ..definitions import Change, Timepoint, TrialDefinition
+from ..schema import Visits
+from .base import NO_VISIT, Block, at_assessment, visit_days
+
+
+def change(visits: Visits, trial: TrialDefinition, endpoint: Change, timepoint: Timepoint) -> Block:
+    """``value`` = value at the assessment visit minus baseline (<NA> with a reason if
+    either is missing); ``result`` is <NA>: this is a continuous endpoint."""
+    ctx = at_assessment(visits, trial, timepoint)
+    name = endpoint.variable
+    at_visit = ctx.read(name, "visit")
+    base = timeline.baseline(visits, name)
+    value = np.round(at_visit - base, 9)
+    why = reasons.coalesce(
+        reasons.const(ctx.rows < 0, NO_VISIT),
+        reasons.const(np.isnan(base), f"baseline {name} missing"),
+        reasons.const(np.isnan(at_visit), f"{name} missing at the assessment visit"),
+        reasons.const(np.ones(len(value), dtype=bool), "continuous endpoint: see value"),
+    )
+    result = pd.array(np.full(len(value), None), dtype="boolean")
+    return Block(visit_days(ctx), result, reasons.none(len(value)), value, why)

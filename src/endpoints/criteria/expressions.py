@@ -1,0 +1,161 @@
+"""Evaluate criterion trees (:mod:`endpoints.definitions`) over visits, in Kleene logic.
+
+A :class:`Context` fixes which visit is read for each subject (the assessment visit of
+a timepoint, or every visit for time-to-event scans). :func:`evaluate` returns an
+:class:`Outcome`: a nullable boolean array (True met, False not met, <NA> unknown)
+and, where not True, a reason naming the failed criterion or the missing input.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+
+import numpy as np
+import pandas as pd
+
+from .. import reasons, timeline
+from ..definitions import AllOf, AnyOf, Compare, Criterion
+from ..schema import Visits
+
+DECIMALS = 9
+_OPS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+@dataclass
+class Outcome:
+    """Three-valued result per evaluated row, with the reason where it is not True."""
+
+    value: pd.arrays.BooleanArray
+    why: pd.Categorical
+
+    @property
+    def true(self) -> np.ndarray:
+        return self.value.to_numpy(dtype=bool, na_value=False)
+
+    @property
+    def false(self) -> np.ndarray:
+        return (~self.value).to_numpy(dtype=bool, na_value=False)
+
+    @property
+    def unknown(self) -> np.ndarray:
+        return self.value.isna()
+
+
+@dataclass
+class Context:
+    """Where criteria are read: one row of `visits` per evaluated item (``-1``: none).
+
+    Parameters
+    ----------
+    visits : Visits
+    rows : ndarray of int64
+        The visit row read for each evaluated item.
+    subject : ndarray of int64
+        The subject code of each evaluated item (baseline / reference lookups).
+    named : mapping
+        The trial's named criteria, for string references.
+    """
+
+    visits: Visits
+    rows: np.ndarray
+    subject: np.ndarray
+    named: Mapping[str, Criterion]
+    _done: dict[str, Outcome] = field(default_factory=dict, repr=False)
+
+    def read(self, variable: str, at: str) -> np.ndarray:
+        """The values of `variable` at the visit, or the subject's baseline / reference."""
+        v = self.visits
+        if at == "visit":
+            return timeline.take(v.column(variable), self.rows)
+        if at == "previous":
+            return timeline.take(timeline.previous(v, variable), self.rows)
+        per_subject = timeline.baseline(v, variable) if at == "baseline" else (
+            timeline.reference(v, variable)
+        )
+        return per_subject[self.subject]
+
+
+def evaluate(criterion: Criterion, ctx: Context) -> Outcome:
+    """Evaluate `criterion` for every item of `ctx`.
+
+    Examples
+    --------
+    >>> from endpoints.schema import prepare
+    >>> v = prepare(pd.DataFrame({"subject_id": ["a", "b", "c"], "day": 168,
+    ...                           "upcr": [0.5, 0.4, None]}))
+    >>> ctx = Context(v, np.arange(3), v.code, {})
+    >>> out = evaluate(Compare(variable="upcr", op="<", value=0.5), ctx)
+    >>> list(out.value), list(out.why)
+    ([False, True, <NA>], ['upcr < 0.5', nan, 'upcr < 0.5: upcr missing'])
+    """
+    if isinstance(criterion, str):
+        if criterion not in ctx._done:
+            ctx._done[criterion] = evaluate(ctx.named[criterion], ctx)
+        return ctx._done[criterion]
+    if isinstance(criterion, Compare):
+        return _compare(criterion, ctx)
+    terms = [evaluate(t, ctx) for t in (criterion.all if isinstance(criterion, AllOf) else
+                                         criterion.any)]
+    if isinstance(criterion, AllOf):
+        value = reduce(operator.and_, (t.value for t in terms))
+        failed = [reasons.where(t.false, t.why) for t in terms]
+    else:
+        value = reduce(operator.or_, (t.value for t in terms))
+        failed = [reasons.const(np.ones(len(value), dtype=bool), criterion.describe())]
+    out = Outcome(value, reasons.none(len(value)))
+    unknown = reasons.join([reasons.where(t.unknown, t.why) for t in terms])
+    out.why = reasons.coalesce(
+        reasons.where(out.false, reasons.join(failed)), reasons.where(out.unknown, unknown)
+    )
+    return out
+
+
+def _compare(c: Compare, ctx: Context) -> Outcome:
+    x = ctx.read(c.variable, c.at)
+    inputs = [(x, c.variable if c.at == "visit" else f"{c.at} {c.variable}")]
+    lhs, rhs = x, np.float64(c.value)
+    if c.change_from:
+        other = ctx.read(c.variable, c.change_from)
+        inputs.append((other, f"{c.change_from} {c.variable}"))
+        lhs = x - other
+    elif c.of:
+        other = ctx.read(c.variable, c.of)
+        inputs.append((other, f"{c.of} {c.variable}"))
+        rhs = c.value * other
+    diff = np.round(lhs - rhs, DECIMALS)
+    unknown = np.isnan(diff)
+    value = pd.arrays.BooleanArray(_OPS[c.op](np.where(unknown, 0.0, diff), 0.0), unknown)
+    label = c.describe()
+    missing = [reasons.const(np.isnan(a), name) for a, name in inputs]
+    why_missing = reasons.prefix(reasons.join(missing, sep=" and "), f"{label}: ")
+    why_missing = reasons.where(unknown, why_missing.rename_categories(
+        [s + " missing" for s in why_missing.categories]))
+    return Outcome(value, reasons.coalesce(reasons.const(~unknown & ~value.to_numpy(
+        dtype=bool, na_value=True), label), why_missing))
+
+
+def describe(criterion: Criterion, named: Mapping[str, Criterion]) -> str:
+    """A readable label of a criterion; a named reference shows its definition's label."""
+    return describe(named[criterion], named) if isinstance(criterion, str) else (
+        criterion.describe())
+
+
+def variables(criterion: Criterion, named: Mapping[str, Criterion]) -> Iterator[str]:
+    """The visit columns a criterion reads (following named references)."""
+    if isinstance(criterion, str):
+        yield from variables(named[criterion], named)
+    elif isinstance(criterion, Compare):
+        yield criterion.variable
+    else:
+        for term in criterion.all if isinstance(criterion, AllOf) else criterion.any:
+            yield from variables(term, named)

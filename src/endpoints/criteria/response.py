@@ -1,0 +1,112 @@
+"""Responses read at the assessment visit: binary (e.g. complete renal response),
+categorical (CR > PR > NR), and time to response over the period.
+
+Renal CR/PR of every trial, and any other criteria-based response, are definitions
+evaluated here; nothing in this module knows a particular trial.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import reasons, timeline
+from ..definitions import Categorical, Response, TimeToEvent, Timepoint, TrialDefinition
+from ..schema import Visits
+from .base import NO_VISIT, Block, at_assessment, visit_days
+from .expressions import Context, Outcome, describe, evaluate
+
+
+def _unevaluable(out: Outcome, no_visit: np.ndarray, prefix: str = "not evaluable: "):
+    return reasons.where(out.unknown & ~no_visit, reasons.prefix(out.why, prefix))
+
+
+def response(
+    visits: Visits, trial: TrialDefinition, endpoint: Response, timepoint: Timepoint
+) -> Block:
+    """`criteria` met and `unless` not met, at the assessment visit."""
+    ctx = at_assessment(visits, trial, timepoint)
+    no_visit = ctx.rows < 0
+    met = evaluate(endpoint.criteria, ctx)
+    value, why = met.value, [reasons.where(met.false, reasons.prefix(met.why, "not met: "))]
+    if endpoint.unless is not None:
+        excluded = evaluate(endpoint.unless, ctx)
+        value = value & ~excluded.value
+        label = describe(endpoint.unless, trial.criteria)
+        why.append(reasons.const(met.true & excluded.true, f"{label} met instead"))
+        why.append(reasons.where(~met.false, _unevaluable(excluded, no_visit, f"{label}: ")))
+    why = reasons.coalesce(reasons.const(no_visit, NO_VISIT), *why, _unevaluable(met, no_visit))
+    return Block(visit_days(ctx), _blank(value, no_visit), reasons.none(len(value)),
+                 np.full(len(value), np.nan), why)
+
+
+def categorical(
+    visits: Visits, trial: TrialDefinition, endpoint: Categorical, timepoint: Timepoint
+) -> Block:
+    """The first category met, given every earlier one is known not met."""
+    ctx = at_assessment(visits, trial, timepoint)
+    n, no_visit = visits.n_subjects, ctx.rows < 0
+    undecided = np.ones(n, dtype=bool)  # every earlier category known not met
+    codes = np.full(n, -1, dtype=np.int64)
+    reached = pd.array(np.zeros(n, dtype=bool), dtype="boolean")
+    parts = []
+    for k, category in enumerate(endpoint.categories):
+        out = evaluate(category.criteria, ctx)
+        label = describe(category.criteria, trial.criteria)
+        codes[undecided & out.true] = k
+        parts.append(reasons.where(undecided & out.false, reasons.prefix(
+            out.why, f"{label} not met: ")))
+        parts.append(reasons.where(undecided & out.unknown, reasons.prefix(
+            out.why, f"{label} not evaluable: ")))
+        undecided &= out.false
+        reached = reached | out.value
+    codes[undecided] = len(endpoint.categories)
+    labels = [c.label for c in endpoint.categories] + [endpoint.otherwise]
+    category = pd.Categorical.from_codes(np.where(no_visit, -1, codes), categories=labels)
+    why = reasons.coalesce(reasons.const(no_visit, NO_VISIT), reasons.join(parts))
+    if endpoint.binary:
+        result = _blank(reached, no_visit)
+    else:
+        result = pd.array(np.full(n, None), dtype="boolean")
+        why = reasons.coalesce(why, reasons.const(codes >= 0, "categorical endpoint"))
+    return Block(visit_days(ctx), result, category, np.full(n, np.nan), why)
+
+
+def time_to_event(
+    visits: Visits, trial: TrialDefinition, endpoint: TimeToEvent, timepoint: Timepoint
+) -> Block:
+    """Day of the first visit in the period where the event is met, else censoring day.
+
+    Censored (result False) at the last visit in the period where the event is known
+    not met; <NA> when no visit in the period has the event known.
+    """
+    v = visits
+    ctx = Context(v, np.arange(v.n_rows), v.code, trial.criteria)
+    out = evaluate(endpoint.event, ctx)
+    period = timeline.period_mask(
+        v, timeline.assessment_rows(v, timepoint.day, timepoint.window), timepoint.day)
+    event_row = timeline.first_row(v, period & out.true)
+    censor_row = timeline.last_row(v, period & out.false)
+    row = np.where(event_row >= 0, event_row, censor_row)
+    found = row >= 0
+    day = np.where(found, v.day[np.maximum(row, 0)], -1)
+    result = pd.array(np.where(found, event_row >= 0, None), dtype="boolean")
+    in_period = timeline.any_in(v, period)
+    label = describe(endpoint.event, trial.criteria)
+    last_unknown = timeline.last_row(v, period & out.unknown)
+    why = reasons.coalesce(
+        reasons.const(~in_period, "no post-baseline visit in the period"),
+        reasons.const(~found, f"{label} not evaluable at any visit in the period; last: "),
+        reasons.const(found & (event_row < 0), f"censored: {label} not met by day "),
+    )
+    unknown_why = reasons.where(~found & in_period, out.why[np.maximum(last_unknown, 0)])
+    censored = found & (event_row < 0)
+    why = reasons.join([why, unknown_why, reasons.where(censored, pd.Categorical(
+        day.astype(str)))], sep="")
+    return Block(day, result, reasons.none(v.n_subjects), np.where(found, day, np.nan), why)
+
+
+def _blank(value: pd.arrays.BooleanArray, no_visit: np.ndarray) -> pd.arrays.BooleanArray:
+    out = value.copy()
+    out[no_visit] = pd.NA
+    return out

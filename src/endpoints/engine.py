@@ -1,0 +1,142 @@
+"""``score``: validate the visits, evaluate every endpoint x timepoint of a trial with
+its family's evaluator, and assemble the long result table (SPEC section 1)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import reasons, registry
+from .criteria import change, response
+from .criteria.base import Block
+from .criteria.expressions import variables
+from .definitions import Endpoint, Timepoint, TrialDefinition
+from .errors import EndpointsError, EndpointsWarning
+from .schema import Visits, prepare
+
+#: endpoint kind -> evaluator(visits, trial, endpoint, timepoint) -> Block
+FAMILIES: dict[str, Callable[..., Block]] = {
+    "response": response.response,
+    "categorical": response.categorical,
+    "time_to_event": response.time_to_event,
+    "change": change.change,
+}
+
+RESULT_COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result",
+                  "category", "value", "reason")
+
+
+def score(
+    visits: pd.DataFrame,
+    trial: str | TrialDefinition,
+    *,
+    medications: pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Score every endpoint of a trial for every subject of a visit table.
+
+    Parameters
+    ----------
+    visits : DataFrame
+        Wide visit table (one row per subject per visit), canonical columns or mapped
+        with `columns`.
+    trial : str or TrialDefinition
+        A registered trial ID, or a definition object.
+    medications : DataFrame, optional
+        Dosing records (SPEC section 2).
+    columns : mapping, optional
+        User column name -> canonical name.
+    units : mapping, optional
+        Column -> unit of its values when not the canonical one.
+
+    Returns
+    -------
+    DataFrame
+        One row per subject x endpoint x timepoint with columns ``trial_id``,
+        ``subject_id``, ``endpoint``, ``timepoint``, ``day``, ``result``, ``category``,
+        ``value`` and ``reason``, sorted by subject, endpoint and timepoint day.
+
+    Examples
+    --------
+    >>> import endpoints as ep
+    >>> visits = pd.DataFrame({"subject_id": ["S1", "S1"], "day": [0, 84],
+    ...                        "upcr": [3.0, 0.4], "egfr": [90.0, 80.0]})
+    >>> out = ep.score(visits, "NCT03580291")
+    >>> row = out[(out.endpoint == "renal_response") & (out.timepoint == "week 12")]
+    >>> row[["day", "result", "category"]].to_dict("records")
+    [{'day': 84, 'result': True, 'category': 'CR'}]
+    """
+    definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
+    if medications is not None:
+        raise EndpointsError("a medications table is not supported yet; use visit columns")
+    needs = {e.name: _needs(e, definition) for e in definition.endpoints}
+    v = prepare(visits, columns=columns, units=units, needed=set().union(*needs.values()))
+    absent = {name: sorted(cols - v.values.keys()) for name, cols in needs.items()}
+    lacking = sorted(set().union(*absent.values()))
+    if lacking:
+        warnings.warn(
+            f"columns not provided: {', '.join(lacking)}; endpoints needing them are not "
+            "evaluable", EndpointsWarning, stacklevel=2,
+        )
+    tasks = sorted(
+        ((e, definition.timepoint(label)) for e in definition.endpoints for label in e.timepoints),
+        key=lambda task: (task[0].name, task[1].day, task[1].label),
+    )
+    blocks = [_evaluate(v, definition, e, tp, absent[e.name]) for e, tp in tasks]
+    return _assemble(v, definition.id, tasks, blocks)
+
+
+def _needs(endpoint: Endpoint, trial: TrialDefinition) -> set[str]:
+    from .definitions import _criteria_of
+
+    found = {c for criterion in _criteria_of(endpoint) for c in variables(criterion, trial.criteria)}
+    if hasattr(endpoint, "variable"):
+        found.add(endpoint.variable)
+    return found
+
+
+def _evaluate(v: Visits, trial: TrialDefinition, endpoint: Endpoint, tp: Timepoint,
+              absent: list[str]) -> Block:
+    if absent:
+        noun = "column" if len(absent) == 1 else "columns"
+        return Block.empty(v.n_subjects, f"{noun} {', '.join(absent)} not provided")
+    return FAMILIES[endpoint.kind](v, trial, endpoint, tp)
+
+
+def _assemble(v: Visits, trial_id: str, tasks: list, blocks: list[Block]) -> pd.DataFrame:
+    n, b = v.n_subjects, len(blocks)
+    # Blocks are endpoint-major; the table is subject-major: row s*b + k <- block k, item s.
+    order = (np.arange(b)[None, :] * n + np.arange(n)[:, None]).ravel()
+
+    def stacked(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts)[order] if parts else np.array([])
+
+    def text(values: np.ndarray) -> pd.arrays.StringArray:
+        return pd.array(values, dtype="string")
+
+    def categories(parts: list[pd.Categorical]) -> pd.arrays.StringArray:
+        if not parts:
+            return text(np.array([], dtype=object))
+        joined = reasons.concat(parts)
+        return pd.Series(joined.take(order)).astype("string").array
+
+    day = stacked([blk.day for blk in blocks])
+    result_mask = stacked([np.asarray(blk.result.isna()) for blk in blocks])
+    result_value = stacked([blk.result.to_numpy(dtype=bool, na_value=False) for blk in blocks])
+    value = stacked([blk.value for blk in blocks])
+    table = {
+        "trial_id": text(np.full(n * b, trial_id, dtype=object)),
+        "subject_id": text(np.repeat(v.subjects, b)),
+        "endpoint": text(np.tile(np.array([e.name for e, _ in tasks], dtype=object), n)),
+        "timepoint": text(np.tile(np.array([tp.label for _, tp in tasks], dtype=object), n)),
+        "day": pd.arrays.IntegerArray(day.astype(np.int64), day < 0),
+        "result": pd.arrays.BooleanArray(result_value.astype(bool), result_mask.astype(bool)),
+        "category": categories([blk.category for blk in blocks]),
+        "value": pd.arrays.FloatingArray(value.astype(np.float64), np.isnan(value)),
+        "reason": categories([blk.reason for blk in blocks]),
+    }
+    return pd.DataFrame(table, columns=list(RESULT_COLUMNS))

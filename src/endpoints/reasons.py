@@ -1,0 +1,94 @@
+"""Reasons as categoricals: per-subject texts built from a handful of distinct strings.
+
+A result table of a million subjects has a million reasons but only a few distinct
+ones ("not met: UPCR < 0.5", ...). Reasons are therefore kept as
+:class:`pandas.Categorical` arrays: prefixing renames the categories, joining combines
+the integer codes of the parts and formats each distinct combination once. Nothing
+here loops over subjects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+Reason = pd.Categorical
+
+
+def none(n: int) -> Reason:
+    """``n`` empty reasons."""
+    return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=[])
+
+
+def const(mask: np.ndarray, text: str) -> Reason:
+    """`text` where `mask` holds, no reason elsewhere.
+
+    Examples
+    --------
+    >>> list(const(np.array([True, False]), "no visit in window"))
+    ['no visit in window', nan]
+    """
+    return pd.Categorical.from_codes(np.where(mask, 0, -1).astype(np.int8), categories=[text])
+
+
+def where(mask: np.ndarray, reason: Reason) -> Reason:
+    """Keep `reason` where `mask` holds, no reason elsewhere."""
+    codes = np.where(mask, reason.codes, -1)
+    return pd.Categorical.from_codes(codes, dtype=reason.dtype)
+
+
+def prefix(reason: Reason, text: str) -> Reason:
+    """Prepend `text` to every reason (acts on the distinct strings only)."""
+    return reason.rename_categories([text + c for c in reason.categories])
+
+
+def coalesce(*parts: Reason) -> Reason:
+    """The first part that has a reason, row by row."""
+    return join(parts, sep=None)
+
+
+def join(parts: Sequence[Reason], sep: str | None = "; ") -> Reason:
+    """Join the reasons of several parts row by row (parts without a reason are skipped).
+
+    With ``sep=None`` only the first present part is kept.
+
+    Examples
+    --------
+    >>> a = const(np.array([True, True, False]), "UPCR >= 0.5")
+    >>> b = const(np.array([True, False, False]), "prednisone > 10")
+    >>> list(join([a, b]))
+    ['UPCR >= 0.5; prednisone > 10', 'UPCR >= 0.5', nan]
+    """
+    parts = list(parts)
+    if len(parts) == 1 and sep is not None:
+        return parts[0]
+    digits = np.stack([p.codes.astype(np.int64) + 1 for p in parts])  # 0 = no reason
+    sizes = [len(p.categories) + 1 for p in parts]
+    if np.prod(np.array(sizes, dtype=float)) < 2**62:
+        weights = np.cumprod([1, *sizes[:-1]], dtype=np.int64)
+        keys = weights @ digits
+        codes, uniques = pd.factorize(keys)
+        combos = (uniques[:, None] // weights % np.array(sizes)).T
+    else:  # too many combinations for one integer key
+        combos, codes = np.unique(digits, axis=1, return_inverse=True)
+    texts = []
+    for combo in combos.T:
+        found = [p.categories[d - 1] for p, d in zip(parts, combo, strict=True) if d]
+        texts.append((found[:1] if sep is None else [sep.join(found)]) if found else [None])
+    labels = pd.Series([t[0] for t in texts], dtype=object)
+    final, categories = pd.factorize(labels)
+    return pd.Categorical.from_codes(final[np.asarray(codes).ravel()], categories=categories)
+
+
+def concat(parts: Sequence[pd.Categorical]) -> pd.Categorical:
+    """Concatenate categoricals whose category sets (and their dtypes) differ."""
+    labels = [c for p in parts for c in p.categories]
+    offsets = np.cumsum([0] + [len(p.categories) for p in parts[:-1]])
+    codes = np.concatenate(
+        [np.where(p.codes >= 0, p.codes + off, -1) for p, off in zip(parts, offsets, strict=True)]
+    )
+    remap, uniques = pd.factorize(pd.Series(labels, dtype=object))
+    remap = np.r_[remap, -1]  # code -1 stays -1
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniques, dtype=object))

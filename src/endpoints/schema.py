@@ -1,0 +1,305 @@
+"""The canonical visit table: column mapping, unit conversion and validation.
+
+:func:`prepare` turns a user's visit table into a :class:`Visits` object: rows sorted
+by (subject, day), subjects coded 0..n-1, every clinical column a float64 array in
+canonical units (booleans as 0/1, BILAG grades A..E as 1..5). It never mutates the
+input and raises :class:`~endpoints.errors.InputError` naming the column, the problem
+and the first offending subject/day (in sorted order, so independent of row order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .clinical.egfr import compute_egfr_ckd_epi_2021
+from .errors import InputError
+from .units import unit_divisor
+
+BILAG_DOMAINS: tuple[str, ...] = (
+    "constitutional",
+    "mucocutaneous",
+    "neuropsychiatric",
+    "musculoskeletal",
+    "cardiorespiratory",
+    "gastrointestinal",
+    "ophthalmic",
+    "renal",
+    "haematological",
+)
+BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
+#: BILAG grades are stored as ordinals: A=1 (most active) .. E=5 (never involved).
+GRADE_CODES: dict[str, float] = {"A": 1.0, "B": 2.0, "C": 3.0, "D": 4.0, "E": 5.0}
+
+NON_NEGATIVE: tuple[str, ...] = (
+    "upcr",
+    "proteinuria_24h",
+    "egfr",
+    "creatinine",
+    "age",
+    "serum_albumin",
+    "urine_rbc",
+    "urine_wbc",
+    "prednisone",
+    "immunosuppressant_dose",
+    "weight",
+    "height",
+    "sledai",
+    "pga",
+)
+FLAGS: tuple[str, ...] = ("rbc_casts", "new_immunosuppressant", "rituximab")
+RANGES: dict[str, tuple[float, float]] = {"pga": (0.0, 3.0), "sledai": (0.0, 105.0)}
+REQUIRED: tuple[str, ...] = ("subject_id", "day")
+TEXT: tuple[str, ...] = ("arm", "sex")
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_SEX = {"f": "F", "female": "F", "m": "M", "male": "M"}
+
+
+@dataclass
+class Visits:
+    """A validated visit table in canonical form, sorted by (subject, day).
+
+    Attributes
+    ----------
+    subjects : ndarray of str
+        Subject IDs as strings, sorted; position = subject code.
+    code : ndarray of int64
+        Subject code of each row.
+    day : ndarray of int64
+        Study day of each row.
+    starts : ndarray of int64
+        Position of each subject's first row.
+    values : dict of str to ndarray of float64
+        Clinical columns in canonical units, NaN where missing.
+    text : dict of str to ndarray of object
+        Text columns (``arm``, ``sex``), per row.
+    """
+
+    subjects: np.ndarray
+    code: np.ndarray
+    day: np.ndarray
+    starts: np.ndarray
+    values: dict[str, np.ndarray]
+    text: dict[str, np.ndarray] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_subjects(self) -> int:
+        return len(self.subjects)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.day)
+
+    def has(self, column: str) -> bool:
+        return column in self.values
+
+    def column(self, name: str) -> np.ndarray:
+        """The float64 array of a clinical column (all NaN if absent)."""
+        found = self.values.get(name)
+        return found if found is not None else np.full(self.n_rows, np.nan)
+
+
+def prepare(
+    visits: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    needed: Iterable[str] = (),
+) -> Visits:
+    """Map, convert and validate a visit table into canonical :class:`Visits`.
+
+    Parameters
+    ----------
+    visits : DataFrame
+        Wide visit table, one row per subject per visit (SPEC section 2).
+    columns : mapping, optional
+        User column name -> canonical name, e.g. ``{"USUBJID": "subject_id"}``.
+    units : mapping, optional
+        Column -> declared unit of its values, e.g. ``{"upcr": "mg/mmol"}``.
+    needed : iterable of str
+        Further (non-canonical) columns the trial's endpoints read; they must be numeric.
+
+    Returns
+    -------
+    Visits
+
+    Raises
+    ------
+    InputError
+        On a missing required column, a bad value, a duplicate visit or an unknown unit.
+
+    Examples
+    --------
+    >>> v = prepare(pd.DataFrame({"USUBJID": ["b", "a"], "day": [0, 0],
+    ...                           "upcr": [113.12, 56.56]}),
+    ...             columns={"USUBJID": "subject_id"}, units={"upcr": "mg/mmol"})
+    >>> list(v.subjects), v.values["upcr"].tolist()
+    (['a', 'b'], [0.5, 1.0])
+    """
+    if not isinstance(visits, pd.DataFrame):
+        raise InputError("(table)", f"expected a pandas DataFrame, got {type(visits).__name__}")
+    frame = _rename(visits, dict(columns or {}))
+    for name in REQUIRED:
+        if name not in frame.columns:
+            raise InputError(name, "required column is missing")
+    code, subjects = _subject_codes(frame["subject_id"])
+    raw_day = _days(frame["day"], code, subjects)
+    order = np.lexsort((raw_day, code))
+    code, day = code[order], raw_day[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code[:0]
+    dup = np.flatnonzero((code[1:] == code[:-1]) & (day[1:] == day[:-1]))
+    if len(dup):
+        i = dup[0]
+        raise InputError(
+            "day", "two rows for the same subject and day", subject=subjects[code[i]], day=day[i]
+        )
+    where = _Locator(subjects, code, day)
+    declared = _declared_units(dict(units or {}), dict(columns or {}))
+    values: dict[str, np.ndarray] = {}
+    text: dict[str, np.ndarray] = {}
+    needed = set(needed)
+    for name in frame.columns:
+        if name in REQUIRED:
+            continue
+        series = frame[name].iloc[order].reset_index(drop=True) if len(order) else frame[name]
+        if name in TEXT:
+            text[name] = _sex(series, where) if name == "sex" else series.to_numpy(dtype=object)
+        elif name in FLAGS:
+            values[name] = _flag(series, name, where)
+        elif name in BILAG_COLUMNS:
+            values[name] = _grade(series, name, where)
+        elif name in NON_NEGATIVE or name in needed:
+            values[name] = _numeric(series, name, where)
+        elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            values[name] = series.to_numpy(dtype="float64", na_value=np.nan)
+    for name, unit in declared.items():
+        divisor = unit_divisor(name, unit)
+        if divisor is None:
+            raise InputError(name, f"unknown unit {unit!r}")
+        if name in values and divisor != 1.0:
+            values[name] = values[name] / divisor
+    for name in values:
+        _check_range(values[name], name, where)
+    if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
+        egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
+        values["egfr"] = egfr.to_numpy(dtype="float64", na_value=np.nan)
+    return Visits(subjects, code, day, starts, values, text)
+
+
+class _Locator:
+    """Names the first offending subject/day of a boolean row mask (sorted order)."""
+
+    def __init__(self, subjects: np.ndarray, code: np.ndarray, day: np.ndarray) -> None:
+        self.subjects, self.code, self.day = subjects, code, day
+
+    def check(self, bad: np.ndarray, column: str, problem: str) -> None:
+        hits = np.flatnonzero(bad)
+        if len(hits):
+            i = hits[0]
+            raise InputError(
+                column, problem, subject=self.subjects[self.code[i]], day=int(self.day[i])
+            )
+
+
+def _rename(visits: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    for user in columns:
+        if user not in visits.columns:
+            raise InputError(user, "named in columns= but not in the visit table")
+    targets = list(columns.values())
+    for target in set(targets):
+        if targets.count(target) > 1:
+            raise InputError(target, "more than one input column is mapped to it")
+    clashes = [t for u, t in columns.items() if t in visits.columns and t != u and t not in columns]
+    if clashes:
+        raise InputError(clashes[0], "mapped from another column but also present in the table")
+    frame = visits.rename(columns=columns) if columns else visits
+    if frame.columns.duplicated().any():
+        name = frame.columns[frame.columns.duplicated()][0]
+        raise InputError(str(name), "column appears more than once")
+    return frame
+
+
+def _subject_codes(subject: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    missing = subject.isna().to_numpy()
+    if missing.any():
+        raise InputError("subject_id", f"missing subject ID in row {int(np.argmax(missing))}")
+    first, uniques = pd.factorize(subject, sort=False)
+    labels = pd.Index(uniques).astype(str)
+    second, subjects = pd.factorize(labels, sort=True)
+    return second[first].astype(np.int64), np.asarray(subjects, dtype=object)
+
+
+def _days(day: pd.Series, code: np.ndarray, subjects: np.ndarray) -> np.ndarray:
+    numeric = pd.to_numeric(day, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isfinite(numeric) | (numeric != np.round(numeric))
+    if bad.any():
+        first = np.flatnonzero(bad)[np.argmin(code[bad])]
+        problem = "missing study day" if pd.isna(day.iloc[first]) else "study day is not an integer"
+        raise InputError("day", f"{problem} ({day.iloc[first]!r})", subject=subjects[code[first]])
+    return numeric.astype(np.int64)
+
+
+def _declared_units(units: dict[str, str], columns: dict[str, str]) -> dict[str, str]:
+    declared = {}
+    for name, unit in units.items():
+        declared[columns.get(name, name)] = unit
+    for name, unit in declared.items():
+        if not isinstance(unit, str):
+            raise InputError(name, f"unit must be a string, got {unit!r}")
+    return declared
+
+
+def _numeric(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        where.check(series.notna().to_numpy(), name, "expected numbers, got booleans")
+    numeric = pd.to_numeric(series, errors="coerce")
+    bad = (numeric.isna() & series.notna()).to_numpy()
+    where.check(bad, name, "non-numeric value")
+    values = numeric.to_numpy(dtype="float64", na_value=np.nan)
+    where.check(np.isinf(values), name, "infinite value")
+    return values
+
+
+def _check_range(values: np.ndarray, name: str, where: _Locator) -> None:
+    if name in NON_NEGATIVE:
+        where.check(values < 0, name, "negative value")
+    if name in RANGES:
+        low, high = RANGES[name]
+        where.check((values < low) | (values > high), name, f"value outside {low:g}-{high:g}")
+
+
+def _flag(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        values = pd.to_numeric(series).to_numpy(dtype="float64", na_value=np.nan)
+        where.check(~np.isnan(values) & (values != 0) & (values != 1), name, "expected a boolean")
+        return values
+    text = series.astype("string").str.strip().str.lower()
+    values = np.where(text.isin(_TRUE).to_numpy(dtype=bool), 1.0, np.nan)
+    values[text.isin(_FALSE).to_numpy(dtype=bool)] = 0.0
+    blank = (series.isna() | (text == "")).to_numpy(dtype=bool)
+    where.check(np.isnan(values) & ~blank, name, "expected a boolean (true/false, yes/no, 1/0)")
+    return values
+
+
+def _grade(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
+    text = series.astype("string").str.strip().str.upper()
+    values = text.map(GRADE_CODES).to_numpy(dtype="float64", na_value=np.nan)
+    blank = (series.isna() | (text == "")).to_numpy(dtype=bool)
+    where.check(np.isnan(values) & ~blank, name, "BILAG grade outside A-E")
+    return values
+
+
+def _sex(series: pd.Series, where: _Locator) -> np.ndarray:
+    text = series.astype("string").str.strip().str.lower()
+    mapped = text.map(_SEX)
+    blank = (series.isna() | (text == "")).to_numpy(dtype=bool)
+    where.check(mapped.isna().to_numpy(dtype=bool) & ~blank, "sex", 'expected "F" or "M"')
+    return mapped.to_numpy(dtype=object, na_value=None)

@@ -1,0 +1,54 @@
+"""Units of the canonical visit columns and the exact factors to convert into them.
+
+Each entry maps a declared unit to the divisor that turns a value in that unit into
+the canonical unit (the canonical unit itself has divisor 1). Dividing by the
+published factor, rather than multiplying by its reciprocal, keeps conversions exact
+in decimal terms (e.g. 56.56 mg/mmol / 113.12 = 0.5 mg/mg).
+"""
+
+from __future__ import annotations
+
+CANONICAL_UNITS: dict[str, str] = {
+    "upcr": "mg/mg",
+    "proteinuria_24h": "g/24h",
+    "egfr": "mL/min/1.73m2",
+    "creatinine": "mg/dL",
+    "age": "years",
+    "serum_albumin": "g/dL",
+    "urine_rbc": "/hpf",
+    "urine_wbc": "/hpf",
+    "prednisone": "mg/day",
+    "immunosuppressant_dose": "mg/day",
+    "weight": "kg",
+    "height": "cm",
+}
+
+#: column -> {unit: divisor into the canonical unit}
+UNIT_DIVISORS: dict[str, dict[str, float]] = {
+    "upcr": {"mg/mg": 1.0, "g/g": 1.0, "mg/mmol": 113.12, "mg/g": 1000.0},
+    "proteinuria_24h": {"g/24h": 1.0, "g/day": 1.0, "mg/24h": 1000.0, "mg/day": 1000.0},
+    "egfr": {"mL/min/1.73m2": 1.0, "ml/min/1.73m2": 1.0},
+    "creatinine": {"mg/dL": 1.0, "umol/L": 88.42, "µmol/L": 88.42},
+    "serum_albumin": {"g/dL": 1.0, "g/L": 10.0},
+    "prednisone": {"mg/day": 1.0, "mg": 1.0},
+    "immunosuppressant_dose": {"mg/day": 1.0, "g/day": 0.001},
+    "weight": {"kg": 1.0, "g": 1000.0, "lb": 1 / 0.45359237},
+    "height": {"cm": 1.0, "m": 0.01},
+}
+
+
+def unit_divisor(column: str, unit: str) -> float | None:
+    """Return the divisor converting `unit` into the canonical unit of `column`.
+
+    Unit names match case-insensitively. Returns ``None`` when the unit (or the
+    column) is unknown.
+
+    Examples
+    --------
+    >>> unit_divisor("upcr", "mg/mmol")
+    113.12
+    >>> unit_divisor("creatinine", "furlongs") is None
+    True
+    """
+    table = {u.lower(): d for u, d in UNIT_DIVISORS.get(column, {}).items()}
+    return table.get(unit.strip().lower())
