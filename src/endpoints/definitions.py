@@ -217,24 +217,24 @@ class TrialDefinition(Model):
             if unknown:
                 raise ValueError(f"endpoint {endpoint.name}: unknown timepoints {sorted(unknown)}")
         for name, criterion in self.criteria.items():
-            self._resolve(criterion, (name,))
-        for endpoint in self.endpoints:
-            for criterion in _criteria_of(endpoint):
-                self._resolve(criterion, ())
+            self._resolve(criterion, (name,), f"criteria.{name}")
+        for i, endpoint in enumerate(self.endpoints):
+            for criterion in criteria_of(endpoint):
+                self._resolve(criterion, (), f"endpoints.{i} ({endpoint.name})")
         return self
 
-    def _resolve(self, criterion: Criterion, chain: tuple[str, ...]) -> None:
+    def _resolve(self, criterion: Criterion, chain: tuple[str, ...], where: str) -> None:
         if isinstance(criterion, str):
             if criterion not in self.criteria:
                 raise ValueError(
-                    f"unknown criterion {criterion!r}; defined: {sorted(self.criteria)}"
+                    f"{where}: unknown criterion {criterion!r}; defined: {sorted(self.criteria)}"
                 )
-            if criterion in chain[1:] or (chain and criterion == chain[0] and len(chain) > 0):
-                raise ValueError(f"criterion {criterion!r} refers to itself")
-            self._resolve(self.criteria[criterion], (*chain, criterion))
+            if criterion in chain:
+                raise ValueError(f"{where}: criterion {criterion!r} refers to itself")
+            self._resolve(self.criteria[criterion], (*chain, criterion), where)
         elif isinstance(criterion, AllOf | AnyOf):
             for term in criterion.all if isinstance(criterion, AllOf) else criterion.any:
-                self._resolve(term, chain)
+                self._resolve(term, chain, where)
 
     def timepoint(self, label: str) -> Timepoint:
         """The timepoint with this label."""
@@ -248,7 +248,7 @@ class TrialDefinition(Model):
         raise KeyError(name)
 
 
-def _criteria_of(endpoint: EndpointBase) -> list[Criterion]:
+def criteria_of(endpoint: EndpointBase) -> list[Criterion]:
     if isinstance(endpoint, Response):
         return [c for c in (endpoint.criteria, endpoint.unless) if c is not None]
     if isinstance(endpoint, Categorical):

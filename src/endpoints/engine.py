@@ -13,7 +13,7 @@ from . import reasons, registry
 from .criteria import change, response
 from .criteria.base import Block
 from .criteria.expressions import variables
-from .definitions import Endpoint, Timepoint, TrialDefinition
+from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsError, EndpointsWarning
 from .schema import Visits, prepare
 
@@ -65,6 +65,7 @@ def score(
     >>> import endpoints as ep
     >>> visits = pd.DataFrame({"subject_id": ["S1", "S1"], "day": [0, 84],
     ...                        "upcr": [3.0, 0.4], "egfr": [90.0, 80.0]})
+    >>> import warnings; warnings.simplefilter("ignore", ep.EndpointsWarning)  # no c3 etc.
     >>> out = ep.score(visits, "NCT03580291")
     >>> row = out[(out.endpoint == "renal_response") & (out.timepoint == "week 12")]
     >>> row[["day", "result", "category"]].to_dict("records")
@@ -91,9 +92,7 @@ def score(
 
 
 def _needs(endpoint: Endpoint, trial: TrialDefinition) -> set[str]:
-    from .definitions import _criteria_of
-
-    found = {c for criterion in _criteria_of(endpoint) for c in variables(criterion, trial.criteria)}
+    found = {v for c in criteria_of(endpoint) for v in variables(c, trial.criteria)}
     if hasattr(endpoint, "variable"):
         found.add(endpoint.variable)
     return found

@@ -241,7 +241,8 @@ def _days(day: pd.Series, code: np.ndarray, subjects: np.ndarray) -> np.ndarray:
     numeric = pd.to_numeric(day, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     bad = ~np.isfinite(numeric) | (numeric != np.round(numeric))
     if bad.any():
-        first = np.flatnonzero(bad)[np.argmin(code[bad])]
+        rows = np.flatnonzero(bad)
+        first = rows[np.lexsort((numeric[rows], code[rows]))[0]]  # sorted order; NaN last
         problem = "missing study day" if pd.isna(day.iloc[first]) else "study day is not an integer"
         raise InputError("day", f"{problem} ({day.iloc[first]!r})", subject=subjects[code[first]])
     return numeric.astype(np.int64)
@@ -260,6 +261,8 @@ def _declared_units(units: dict[str, str], columns: dict[str, str]) -> dict[str,
 def _numeric(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series.dtype):
         where.check(series.notna().to_numpy(), name, "expected numbers, got booleans")
+    if not pd.api.types.is_numeric_dtype(series.dtype):  # blank text (e.g. from CSV) is missing
+        series = series.where(~series.astype("string").str.strip().eq("").fillna(False))
     numeric = pd.to_numeric(series, errors="coerce")
     bad = (numeric.isna() & series.notna()).to_numpy()
     where.check(bad, name, "non-numeric value")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
-from ..definitions import AllOf, AnyOf, Compare, Criterion
+from ..definitions import AllOf, Compare, Criterion
 from ..schema import Visits
 
 DECIMALS = 9
@@ -95,7 +95,7 @@ def evaluate(criterion: Criterion, ctx: Context) -> Outcome:
     ...                           "upcr": [0.5, 0.4, None]}))
     >>> ctx = Context(v, np.arange(3), v.code, {})
     >>> out = evaluate(Compare(variable="upcr", op="<", value=0.5), ctx)
-    >>> list(out.value), list(out.why)
+    >>> out.value.tolist(), out.why.tolist()
     ([False, True, <NA>], ['upcr < 0.5', nan, 'upcr < 0.5: upcr missing'])
     """
     if isinstance(criterion, str):
@@ -113,9 +113,10 @@ def evaluate(criterion: Criterion, ctx: Context) -> Outcome:
         value = reduce(operator.or_, (t.value for t in terms))
         failed = [reasons.const(np.ones(len(value), dtype=bool), criterion.describe())]
     out = Outcome(value, reasons.none(len(value)))
-    unknown = reasons.join([reasons.where(t.unknown, t.why) for t in terms])
+    unknown = reasons.join([reasons.where(t.unknown, t.why) for t in terms], sep=", ")
     out.why = reasons.coalesce(
-        reasons.where(out.false, reasons.join(failed)), reasons.where(out.unknown, unknown)
+        reasons.where(out.false, reasons.join(failed, sep=", ")),
+        reasons.where(out.unknown, unknown),
     )
     return out
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
-from ..definitions import Categorical, Response, TimeToEvent, Timepoint, TrialDefinition
+from ..definitions import Categorical, Response, Timepoint, TimeToEvent, TrialDefinition
 from ..schema import Visits
 from .base import NO_VISIT, Block, at_assessment, visit_days
 from .expressions import Context, Outcome, describe, evaluate

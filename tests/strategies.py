@@ -1,0 +1,67 @@
+"""Hypothesis strategies for visit tables: irregular days, screening visits, missing
+values, and values on grids that hit the clinical thresholds exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import strategies as st
+
+GRIDS = {
+    "upcr": [round(0.05 * i, 2) for i in range(0, 121)],
+    "proteinuria_24h": [round(0.25 * i, 2) for i in range(0, 33)],
+    "egfr": [float(x) for x in range(30, 151, 5)],
+    "urine_rbc": [float(x) for x in range(0, 21)],
+    "urine_wbc": [float(x) for x in range(0, 21)],
+    "serum_albumin": [round(0.1 * i, 1) for i in range(20, 46)],
+    "prednisone": [0.0, 2.5, 5.0, 7.5, 10.0, 10.5, 12.5, 15.0, 20.0, 40.0],
+    "sledai": [float(x) for x in range(0, 31)],
+    "pga": [round(0.1 * i, 1) for i in range(0, 31)],
+    "c3": [float(x) for x in range(40, 180, 10)],
+    "c4": [float(x) for x in range(5, 45, 5)],
+    "anti_dsdna": [float(x) for x in range(0, 400, 25)],
+    "creatinine": [round(0.1 * i, 1) for i in range(4, 40)],
+}
+#: values that meet the response criteria, drawn half of the time so responders occur
+FOCUS = {
+    "upcr": [0.0, 0.1, 0.25, 0.45, 0.5],
+    "proteinuria_24h": [0.0, 0.25, 0.5],
+    "urine_rbc": [0.0, 2.0, 5.0],
+    "urine_wbc": [0.0, 3.0, 5.0],
+    "serum_albumin": [3.5, 4.0],
+    "prednisone": [0.0, 5.0, 7.5, 10.0],
+    "egfr": [90.0, 100.0, 120.0],
+}
+#: days that sit on and around every built-in timepoint and window edge
+DAY_POOL = sorted(
+    {-28, -14, -7, 0, 7, 14, 28}
+    | {t + d for t in (84, 140, 168, 183, 364, 365) for d in (-29, -28, -7, -1, 0, 1, 7, 28, 29)}
+)
+
+
+@st.composite
+def visit_tables(draw, max_subjects: int = 6) -> pd.DataFrame:
+    """A canonical visit table with 1..max_subjects subjects in shuffled row order."""
+    n = draw(st.integers(1, max_subjects))
+    missing = draw(st.sampled_from([0.0, 0.05, 0.3]))
+    days_by_subject = [
+        sorted(draw(st.sets(st.sampled_from(DAY_POOL) | st.integers(-40, 420),
+                            min_size=1, max_size=9)))
+        for _ in range(n)
+    ]
+    rows = [(f"S{i:02d}", d) for i, days in enumerate(days_by_subject) for d in days]
+    frame = pd.DataFrame(rows, columns=["subject_id", "day"])
+    size = len(frame)
+    for column, grid in GRIDS.items():
+        values = st.sampled_from(grid)
+        if column in FOCUS:
+            values = values | st.sampled_from(FOCUS[column])
+        values = draw(st.lists(values, min_size=size, max_size=size))
+        gone = draw(st.lists(st.floats(0, 1), min_size=size, max_size=size))
+        frame[column] = [np.nan if g < missing else v for v, g in zip(values, gone, strict=True)]
+    casts = draw(st.lists(st.sampled_from([True, False, False, False, None]),
+                          min_size=size, max_size=size))
+    frame["rbc_casts"] = pd.array(casts, dtype="boolean")
+    seed = draw(st.integers(0, 2**32 - 1))
+    order = np.random.default_rng(seed).permutation(size)
+    return frame.iloc[order].reset_index(drop=True)
