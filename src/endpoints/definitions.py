@@ -25,6 +25,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 Op = Literal["<", "<=", ">", ">=", "==", "!="]
+BILAG_DOMAINS: tuple[str, ...] = (
+    "constitutional",
+    "mucocutaneous",
+    "neuropsychiatric",
+    "musculoskeletal",
+    "cardiorespiratory",
+    "gastrointestinal",
+    "ophthalmic",
+    "renal",
+    "haematological",
+)
 Against = Literal["baseline", "reference", "previous"]
 
 
@@ -98,23 +109,105 @@ class AnyOf(Model):
         return self.label or "(" + " or ".join(_describe(c) for c in self.any) + ")"
 
 
+class NewBilag(Model):
+    """Count the BILAG domains with a *new* grade at the visit and compare the count.
+
+    A domain is new A when graded A at the visit and B-E in the comparator; new B when
+    graded B and C-E in the comparator. With several `grades`, a domain counts once if
+    new in any of them. With missing grades the count is known only within bounds, and
+    the comparison is unknown unless both bounds agree.
+
+    Examples
+    --------
+    >>> NewBilag(new_bilag=("B",), op="<=", count=1).describe()
+    'new BILAG B domains vs baseline <= 1'
+    """
+
+    new_bilag: tuple[Literal["A", "B"], ...] = Field(min_length=1)
+    against: Against = "baseline"
+    domains: tuple[str, ...] = BILAG_DOMAINS
+    op: Literal["<", "<=", ">", ">="]
+    count: int = Field(ge=0)
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _known_domains(self) -> NewBilag:
+        unknown = set(self.domains) - set(BILAG_DOMAINS)
+        if unknown:
+            raise ValueError(f"unknown BILAG domains {sorted(unknown)}; known: {BILAG_DOMAINS}")
+        return self
+
+    def describe(self) -> str:
+        grades = "/".join(self.new_bilag)
+        return self.label or f"new BILAG {grades} domains vs {self.against} {self.op} {self.count}"
+
+
+class Ever(Model):
+    """An event: `ever` met at some visit of the timepoint's period (after `after_day`).
+
+    True when seen at a visit of the period; unknown when it cannot be ruled out at some
+    visit or the subject has no assessment visit; otherwise False. Visits where none of
+    the variables the event reads is recorded are not assessments and are skipped.
+    """
+
+    ever: Criterion
+    after_day: int | None = None
+    label: str | None = None
+
+    def describe(self) -> str:
+        after = f" after day {self.after_day}" if self.after_day is not None else ""
+        return self.label or f"{_describe(self.ever)} at a visit{after}"
+
+
+class At(Model):
+    """`criterion` read at the assessment visit of another `timepoint`."""
+
+    timepoint: str
+    criterion: Criterion
+    label: str | None = None
+
+    def describe(self) -> str:
+        return self.label or f"{_describe(self.criterion)} at the {self.timepoint} visit"
+
+
+class Throughout(Model):
+    """`throughout` met at every visit from the assessment visit of timepoint `since`
+    (or, lacking one, from its target day) through the current assessment visit."""
+
+    throughout: Criterion
+    since: str
+    label: str | None = None
+
+    def describe(self) -> str:
+        return self.label or f"{_describe(self.throughout)} at every visit since {self.since}"
+
+
 def _describe(criterion: Criterion) -> str:
     return criterion if isinstance(criterion, str) else criterion.describe()
+
+
+_TAGS = {"all": "all", "any": "any", "new_bilag": "new_bilag", "ever": "ever",
+         "criterion": "at", "throughout": "throughout"}
 
 
 def _criterion_tag(value: Any) -> str:
     if isinstance(value, str):
         return "ref"
     if isinstance(value, dict):
-        return "all" if "all" in value else "any" if "any" in value else "compare"
-    return {AllOf: "all", AnyOf: "any"}.get(type(value), "compare")
+        return next((tag for key, tag in _TAGS.items() if key in value), "compare")
+    return {AllOf: "all", AnyOf: "any", NewBilag: "new_bilag", Ever: "ever", At: "at",
+            Throughout: "throughout"}.get(type(value), "compare")
 
 
 Criterion = Annotated[
     Annotated[str, Tag("ref")]
     | Annotated[Compare, Tag("compare")]
     | Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")],
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NewBilag, Tag("new_bilag")]
+    | Annotated[Ever, Tag("ever")]
+    | Annotated[At, Tag("at")]
+    | Annotated[Throughout, Tag("throughout")],
     Discriminator(_criterion_tag),
 ]
 
@@ -135,6 +228,8 @@ class EndpointBase(Model):
     description: str = ""
     source: str = ""
     notes: tuple[str, ...] = ()
+    applies_if: Criterion | None = None
+    not_applicable: str = "not applicable"
 
 
 class Response(EndpointBase):
@@ -180,7 +275,30 @@ class Change(EndpointBase):
     variable: str
 
 
-Endpoint = Annotated[Response | Categorical | TimeToEvent | Change, Field(discriminator="kind")]
+class Event(EndpointBase):
+    """Did `event` occur at a visit of the period? ``value`` counts the event visits, or
+    with ``count = "domains"`` (a :class:`NewBilag` event) the domain x visit events."""
+
+    kind: Literal["event"] = "event"
+    event: Criterion
+    count: Literal["visits", "domains"] = "visits"
+
+
+class CumulativeDose(EndpointBase):
+    """Sum of the daily dose of `variable` over days 0 .. T-1 of the timepoint.
+
+    From visits, a recorded dose holds from its visit until the day before the next
+    recorded dose, the baseline dose from day 0; from a medications table, exactly.
+    """
+
+    kind: Literal["cumulative_dose"] = "cumulative_dose"
+    variable: str = "prednisone"
+
+
+Endpoint = Annotated[
+    Response | Categorical | TimeToEvent | Change | Event | CumulativeDose,
+    Field(discriminator="kind"),
+]
 
 
 class TrialDefinition(Model):
@@ -232,9 +350,13 @@ class TrialDefinition(Model):
             if criterion in chain:
                 raise ValueError(f"{where}: criterion {criterion!r} refers to itself")
             self._resolve(self.criteria[criterion], (*chain, criterion), where)
-        elif isinstance(criterion, AllOf | AnyOf):
-            for term in criterion.all if isinstance(criterion, AllOf) else criterion.any:
-                self._resolve(term, chain, where)
+        elif isinstance(criterion, At | Throughout) and (
+            (criterion.timepoint if isinstance(criterion, At) else criterion.since)
+            not in {t.label for t in self.timepoints}
+        ):
+            raise ValueError(f"{where}: unknown timepoint in {criterion.describe()!r}")
+        for term in children(criterion):
+            self._resolve(term, chain, where)
 
     def timepoint(self, label: str) -> Timepoint:
         """The timepoint with this label."""
@@ -248,11 +370,28 @@ class TrialDefinition(Model):
         raise KeyError(name)
 
 
+def children(criterion: Criterion) -> tuple[Criterion, ...]:
+    """The criteria directly inside `criterion` (none for leaves and references)."""
+    if isinstance(criterion, AllOf):
+        return criterion.all
+    if isinstance(criterion, AnyOf):
+        return criterion.any
+    if isinstance(criterion, Ever):
+        return (criterion.ever,)
+    if isinstance(criterion, At):
+        return (criterion.criterion,)
+    if isinstance(criterion, Throughout):
+        return (criterion.throughout,)
+    return ()
+
+
 def criteria_of(endpoint: EndpointBase) -> list[Criterion]:
+    """Every criterion an endpoint definition evaluates."""
+    found = [endpoint.applies_if]
     if isinstance(endpoint, Response):
-        return [c for c in (endpoint.criteria, endpoint.unless) if c is not None]
-    if isinstance(endpoint, Categorical):
-        return [c.criteria for c in endpoint.categories]
-    if isinstance(endpoint, TimeToEvent):
-        return [endpoint.event]
-    return []
+        found += [endpoint.criteria, endpoint.unless]
+    elif isinstance(endpoint, Categorical):
+        found += [c.criteria for c in endpoint.categories]
+    elif isinstance(endpoint, TimeToEvent | Event):
+        found.append(endpoint.event)
+    return [c for c in found if c is not None]

@@ -16,20 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .clinical.egfr import compute_egfr_ckd_epi_2021
+from .definitions import BILAG_DOMAINS
 from .errors import InputError
 from .units import unit_divisor
 
-BILAG_DOMAINS: tuple[str, ...] = (
-    "constitutional",
-    "mucocutaneous",
-    "neuropsychiatric",
-    "musculoskeletal",
-    "cardiorespiratory",
-    "gastrointestinal",
-    "ophthalmic",
-    "renal",
-    "haematological",
-)
 BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
 #: BILAG grades are stored as ordinals: A=1 (most active) .. E=5 (never involved).
 GRADE_CODES: dict[str, float] = {"A": 1.0, "B": 2.0, "C": 3.0, "D": 4.0, "E": 5.0}

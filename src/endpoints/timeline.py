@@ -85,14 +85,26 @@ def reference(v: Visits, column: str) -> np.ndarray:
 
 
 def previous(v: Visits, column: str) -> np.ndarray:
-    """Per row: the subject's value of `column` at the previous visit (NaN at the first)."""
+    """Per row: the subject's value of `column` at its most recent earlier visit where
+    `column` was recorded (NaN if there is none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from endpoints.schema import prepare
+    >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 1, 2], "day": [0, 7, 14, 0],
+    ...                           "sledai": [8.0, None, 12.0, 4.0]}))
+    >>> previous(v, "sledai").tolist()
+    [nan, 8.0, 8.0, nan]
+    """
     key = ("previous", column)
     if key not in v.cache:
         x = v.column(column)
-        prev = np.r_[np.nan, x[:-1]] if len(x) else x
-        first = np.zeros(v.n_rows, dtype=bool)
-        first[v.starts] = True
-        v.cache[key] = np.where(first, np.nan, prev)
+        recorded = np.where(~np.isnan(x), np.arange(v.n_rows), -1)
+        latest = np.maximum.accumulate(recorded) if v.n_rows else recorded
+        before = np.r_[-1, latest[:-1]] if v.n_rows else latest
+        same = (before >= 0) & (v.code[np.maximum(before, 0)] == v.code)
+        v.cache[key] = np.where(same, x[np.maximum(before, 0)], np.nan)
     return v.cache[key]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import reasons, timeline
+from .. import reasons
 from ..definitions import Timepoint, TrialDefinition
 from ..schema import Visits
 from .expressions import Context
@@ -42,8 +42,7 @@ class Block:
 
 def at_assessment(visits: Visits, trial: TrialDefinition, timepoint: Timepoint) -> Context:
     """A context reading each subject's assessment visit of `timepoint`."""
-    rows = timeline.assessment_rows(visits, timepoint.day, timepoint.window)
-    return Context(visits, rows, np.arange(visits.n_subjects), trial.criteria)
+    return Context(visits, np.arange(0), np.arange(0), trial).at_timepoint(timepoint)
 
 
 def visit_days(ctx: Context) -> np.ndarray:

@@ -9,7 +9,7 @@ and, where not True, a reason naming the failed criterion or the missing input.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -17,8 +17,19 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
-from ..definitions import AllOf, Compare, Criterion
+from ..definitions import (
+    AllOf,
+    Compare,
+    Criterion,
+    NewBilag,
+    Timepoint,
+    TrialDefinition,
+    children,
+)
 from ..schema import Visits
+
+#: evaluators of further criterion node types, registered by their modules
+EVALUATORS: dict[type, Callable[[Criterion, Context], Outcome]] = {}
 
 DECIMALS = 9
 _OPS = {
@@ -33,10 +44,16 @@ _OPS = {
 
 @dataclass
 class Outcome:
-    """Three-valued result per evaluated row, with the reason where it is not True."""
+    """Three-valued result per evaluated item, with the reason where it is not True
+    (and, for events, where it is True: what happened and when).
+
+    ``counts`` carries event counts (``"visits"``, ``"domains"``) for the nodes that
+    count things.
+    """
 
     value: pd.arrays.BooleanArray
     why: pd.Categorical
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def true(self) -> np.ndarray:
@@ -62,15 +79,34 @@ class Context:
         The visit row read for each evaluated item.
     subject : ndarray of int64
         The subject code of each evaluated item (baseline / reference lookups).
-    named : mapping
-        The trial's named criteria, for string references.
+    trial : TrialDefinition
+        For named criteria and timepoints.
+    timepoint : Timepoint, optional
+        The timepoint being assessed; set when there is one item per subject, which is
+        what period-based criteria (events, other timepoints' visits) need.
     """
 
     visits: Visits
     rows: np.ndarray
     subject: np.ndarray
-    named: Mapping[str, Criterion]
+    trial: TrialDefinition
+    timepoint: Timepoint | None = None
     _done: dict[str, Outcome] = field(default_factory=dict, repr=False)
+
+    @property
+    def named(self) -> Mapping[str, Criterion]:
+        return self.trial.criteria
+
+    def every_visit(self) -> Context:
+        """A context over every visit row of every subject."""
+        v = self.visits
+        return Context(v, np.arange(v.n_rows), v.code, self.trial)
+
+    def at_timepoint(self, timepoint: Timepoint) -> Context:
+        """A context over each subject's assessment visit of `timepoint`."""
+        v = self.visits
+        rows = timeline.assessment_rows(v, timepoint.day, timepoint.window)
+        return Context(v, rows, np.arange(v.n_subjects), self.trial, timepoint)
 
     def read(self, variable: str, at: str) -> np.ndarray:
         """The values of `variable` at the visit, or the subject's baseline / reference."""
@@ -93,7 +129,10 @@ def evaluate(criterion: Criterion, ctx: Context) -> Outcome:
     >>> from endpoints.schema import prepare
     >>> v = prepare(pd.DataFrame({"subject_id": ["a", "b", "c"], "day": 168,
     ...                           "upcr": [0.5, 0.4, None]}))
-    >>> ctx = Context(v, np.arange(3), v.code, {})
+    >>> from endpoints.definitions import TrialDefinition
+    >>> trial = TrialDefinition(id="T", title="", timepoints=[{"label": "w", "day": 168}],
+    ...     endpoints=[{"kind": "change", "name": "x", "variable": "upcr", "timepoints": ["w"]}])
+    >>> ctx = Context(v, np.arange(3), v.code, trial)
     >>> out = evaluate(Compare(variable="upcr", op="<", value=0.5), ctx)
     >>> out.value.tolist(), out.why.tolist()
     ([False, True, <NA>], ['upcr < 0.5', nan, 'upcr < 0.5: upcr missing'])
@@ -104,6 +143,8 @@ def evaluate(criterion: Criterion, ctx: Context) -> Outcome:
         return ctx._done[criterion]
     if isinstance(criterion, Compare):
         return _compare(criterion, ctx)
+    if type(criterion) in EVALUATORS:
+        return EVALUATORS[type(criterion)](criterion, ctx)
     terms = [evaluate(t, ctx) for t in (criterion.all if isinstance(criterion, AllOf) else
                                          criterion.any)]
     if isinstance(criterion, AllOf):
@@ -114,9 +155,11 @@ def evaluate(criterion: Criterion, ctx: Context) -> Outcome:
         failed = [reasons.const(np.ones(len(value), dtype=bool), criterion.describe())]
     out = Outcome(value, reasons.none(len(value)))
     unknown = reasons.join([reasons.where(t.unknown, t.why) for t in terms], sep=", ")
+    happened = reasons.coalesce(*(reasons.where(t.true, t.why) for t in terms))
     out.why = reasons.coalesce(
         reasons.where(out.false, reasons.join(failed, sep=", ")),
         reasons.where(out.unknown, unknown),
+        reasons.where(out.true, happened),
     )
     return out
 
@@ -151,12 +194,20 @@ def describe(criterion: Criterion, named: Mapping[str, Criterion]) -> str:
         criterion.describe())
 
 
-def variables(criterion: Criterion, named: Mapping[str, Criterion]) -> Iterator[str]:
-    """The visit columns a criterion reads (following named references)."""
+def variables(
+    criterion: Criterion, named: Mapping[str, Criterion], *, at_visit: bool = False
+) -> Iterator[str]:
+    """The visit columns a criterion reads (following named references).
+
+    With ``at_visit``, only those read at the visit itself (not baselines).
+    """
     if isinstance(criterion, str):
-        yield from variables(named[criterion], named)
+        yield from variables(named[criterion], named, at_visit=at_visit)
     elif isinstance(criterion, Compare):
-        yield criterion.variable
+        if not at_visit or criterion.at == "visit":
+            yield criterion.variable
+    elif isinstance(criterion, NewBilag):
+        yield from (f"bilag_{d}" for d in criterion.domains)
     else:
-        for term in criterion.all if isinstance(criterion, AllOf) else criterion.any:
-            yield from variables(term, named)
+        for term in children(criterion):
+            yield from variables(term, named, at_visit=at_visit)

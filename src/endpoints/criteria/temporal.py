@@ -1,0 +1,105 @@
+"""Criteria over more than one visit: an event in the period (:class:`Ever`), a
+criterion read at another timepoint's visit (:class:`At`), and a criterion held at
+every visit of a span (:class:`Throughout`).
+
+They answer per subject, so they are evaluated in a context with one item per subject
+and a timepoint (the assessment context of an endpoint).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import reasons, timeline
+from ..definitions import At, Ever, Throughout
+from .expressions import EVALUATORS, Context, Outcome, evaluate, variables
+
+
+def _per_subject(ctx: Context, node) -> None:
+    if ctx.timepoint is None:
+        raise TypeError(f"{type(node).__name__} criteria need an assessment context")
+
+
+def _day_text(v, rows: np.ndarray, template: str) -> pd.Categorical:
+    """`template` formatted with the day of each row (no reason where row is -1)."""
+    days = np.where(rows >= 0, v.day[np.maximum(rows, 0)], 0)
+    codes, uniques = pd.factorize(days)
+    texts = [template.format(day=d) for d in uniques]
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object).unique())
+    return reasons.where(rows >= 0, cat)
+
+
+def ever(c: Ever, ctx: Context) -> Outcome:
+    """True if the event is met at a visit of the period; see :class:`Ever`."""
+    _per_subject(ctx, c)
+    v, tp = ctx.visits, ctx.timepoint
+    every = ctx.every_visit()
+    inner = evaluate(c.ever, every)
+    recorded = np.zeros(v.n_rows, dtype=bool)
+    for name in set(variables(c.ever, ctx.named, at_visit=True)):
+        recorded |= ~np.isnan(v.column(name))
+    period = timeline.period_mask(v, ctx.rows, tp.day) & recorded
+    if c.after_day is not None:
+        period &= v.day > c.after_day
+    hit = period & inner.true
+    first_hit = timeline.first_row(v, hit)
+    first_unknown = timeline.first_row(v, period & inner.unknown)
+    no_visit = ctx.rows < 0
+    seen, unsure = first_hit >= 0, (first_unknown >= 0) | no_visit
+    value = pd.arrays.BooleanArray(seen, ~seen & unsure)
+    label = c.describe()
+    why = reasons.coalesce(
+        _day_text(v, first_hit, label + " (day {day})"),
+        reasons.const(~seen & no_visit, timeline_reason := "no visit in window"),
+        reasons.prefix(reasons.where(~seen & (first_unknown >= 0), reasons.join(
+            [_day_text(v, first_unknown, "unknown at day {day}: "),
+             inner.why[np.maximum(first_unknown, 0)]], sep="")), f"{label}: "),
+        reasons.const(~seen & ~unsure, f"no {label} in the period"),
+    )
+    del timeline_reason
+    counts = {"visits": timeline.count_in(v, hit)}
+    if "domains" in inner.counts:
+        counts["domains"] = np.bincount(v.code[hit], weights=inner.counts["domains"][hit],
+                                        minlength=v.n_subjects).astype(np.int64)
+    return Outcome(value, why, counts)
+
+
+def at(c: At, ctx: Context) -> Outcome:
+    """The criterion read at the assessment visit of timepoint ``c.timepoint``."""
+    _per_subject(ctx, c)
+    other = ctx.at_timepoint(ctx.trial.timepoint(c.timepoint))
+    inner = evaluate(c.criterion, other)
+    label = c.describe()
+    why = reasons.coalesce(
+        reasons.const(other.rows < 0, f"{label}: no {c.timepoint} visit"),
+        reasons.where(inner.true, _day_text(ctx.visits, other.rows, label + " (day {day})")),
+        reasons.prefix(inner.why, f"{c.timepoint} visit: "),
+    )
+    return Outcome(inner.value, why)
+
+
+def throughout(c: Throughout, ctx: Context) -> Outcome:
+    """The criterion met at every visit from the ``c.since`` visit to the current one."""
+    _per_subject(ctx, c)
+    v = ctx.visits
+    since = ctx.trial.timepoint(c.since)
+    start_rows = timeline.assessment_rows(v, since.day, since.window)
+    start = np.where(start_rows >= 0, v.day[np.maximum(start_rows, 0)], since.day)
+    end = np.where(ctx.rows >= 0, v.day[np.maximum(ctx.rows, 0)], np.iinfo(np.int64).min)
+    span = (v.day >= start[v.code]) & (v.day <= end[v.code])
+    inner = evaluate(c.throughout, ctx.every_visit())
+    first_fail = timeline.first_row(v, span & inner.false)
+    first_unknown = timeline.first_row(v, span & inner.unknown)
+    failed, unsure = first_fail >= 0, (first_unknown >= 0) | (ctx.rows < 0)
+    value = pd.arrays.BooleanArray(~failed & ~unsure, ~failed & unsure)
+    label = c.describe()
+    why = reasons.coalesce(
+        _day_text(v, first_fail, label + ": not met at day {day}"),
+        reasons.const(~failed & (ctx.rows < 0), "no visit in window"),
+        reasons.where(~failed, _day_text(v, first_unknown, label + ": unknown at day {day}")),
+    )
+    return Outcome(value, why)
+
+
+EVALUATORS.update({Ever: ever, At: at, Throughout: throughout})
