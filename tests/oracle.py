@@ -562,11 +562,11 @@ def sfi_flares(sledai, previous):
     Severe: SLEDAI > 12 and higher than the previous assessment.
     Mild/moderate: increase >= 3 and not severe. Any: either.
     """
-    if previous is None:  # nothing to compare with: the event is unknown
-        return None, None, None
-    increase = round(sledai - previous, 9)
-    severe = round(sledai, 9) > 12 and increase > 0
-    mild_moderate = increase >= 3 and not severe
+    increase = None if previous is None else round(sledai - previous, 9)
+    severe = and3(round(sledai, 9) > 12, None if increase is None else increase > 0)
+    # Given an increase >= 3 (> 0), "not severe" is exactly SLEDAI <= 12; writing it so
+    # keeps a known answer when the increase is unknown but SLEDAI > 12 (then never mild).
+    mild_moderate = and3(None if increase is None else increase >= 3, round(sledai, 9) <= 12)
     return severe, mild_moderate, or3(severe, mild_moderate)
 
 
@@ -592,7 +592,9 @@ def flare_row(subject, endpoint, timepoint, target_day):
 def bilag_flare(grade, previous):
     """Flare in a domain: new A or new B against the previous recorded grade of that domain
     (None: no previous grade, unknown)."""
-    if previous is None:  # nothing to compare with: the event is unknown
+    if grade not in ("A", "B"):
+        return False
+    if previous is None:  # graded A or B with nothing to compare with: unknown
         return None
     return (grade == "A" and previous in NEW_A_FROM) or (grade == "B" and previous in NEW_B_FROM)
 
@@ -717,17 +719,16 @@ def steroid_reduction_row(subject, endpoint, timepoint, target_day):
     and <= 7.5 mg/day, and no BILAG A / 2B exacerbation in the period. None when the
     selection dose is 0 ("not on steroids") or missing."""
     visit = assessment_visit(subject["visits"], target_day)
-    if visit is None:
-        return _row(endpoint, timepoint)
     selected = subject["selection"]["prednisone"]
-    if selected is None or selected == 0:
-        return _row(endpoint, timepoint, day=visit["day"])
+    if selected is None or selected == 0:  # not applicable: no assessment, no day
+        return _row(endpoint, timepoint)
+    dose = None if visit is None else visit["prednisone"]
     result = and3(
-        relative(visit["prednisone"], "<=", 0.75, selected),
-        absolute(visit["prednisone"], "<=", 7.5),
+        relative(dose, "<=", 0.75, selected),
+        absolute(dose, "<=", 7.5),
         no_exacerbation_in_period(subject, target_day),
     )
-    return _row(endpoint, timepoint, day=visit["day"], result=result)
+    return _row(endpoint, timepoint, day=_day(visit), result=result)
 
 
 def steroid_reduction_category_row(subject, endpoint, timepoint, target_day):
@@ -739,7 +740,9 @@ def steroid_reduction_category_row(subject, endpoint, timepoint, target_day):
         return _row(endpoint, timepoint)
     selected = subject["selection"]["prednisone"]
     dose = visit["prednisone"]
-    if selected is None or selected == 0 or dose is None:
+    if selected is None or selected == 0:  # not applicable: no assessment, no day
+        return _row(endpoint, timepoint)
+    if dose is None:
         category = None
     elif relative(dose, "<", 0.50, selected):
         category = ">50%"
@@ -754,18 +757,16 @@ def immunosuppressant_reduction_row(subject, endpoint, timepoint, target_day):
     """immunosuppressant_dose below the selection visit's, and no BILAG A / 2B
     exacerbation in the period."""
     visit = assessment_visit(subject["visits"], target_day)
-    if visit is None:
-        return _row(endpoint, timepoint)
     result = and3(
         relative(
-            visit["immunosuppressant_dose"],
+            None if visit is None else visit["immunosuppressant_dose"],
             "<",
             1.0,
             subject["selection"]["immunosuppressant_dose"],
         ),
         no_exacerbation_in_period(subject, target_day),
     )
-    return _row(endpoint, timepoint, day=visit["day"], result=result)
+    return _row(endpoint, timepoint, day=_day(visit), result=result)
 
 
 def cumulative_steroid_dose_row(subject, endpoint, timepoint, target_day):

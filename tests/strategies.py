@@ -21,7 +21,13 @@ GRIDS = {
     "c4": [float(x) for x in range(5, 45, 5)],
     "anti_dsdna": [float(x) for x in range(0, 400, 25)],
     "creatinine": [round(0.1 * i, 1) for i in range(4, 40)],
+    "immunosuppressant_dose": [0.0, 500.0, 1000.0, 1500.0, 2000.0],
+    **{name: [float(x) for x in range(0, 100, 7)] for name in (
+        "sf36", "lupusqol", "slicc_di", "promis_fatigue", "promis_pain", "promis_depression",
+        "lupuspro")},
 }
+BILAG_DOMAINS = ("constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal",
+                 "cardiorespiratory", "gastrointestinal", "ophthalmic", "renal", "haematological")
 #: values that meet the response criteria, drawn half of the time so responders occur
 FOCUS = {
     "upcr": [0.0, 0.1, 0.25, 0.45, 0.5],
@@ -31,6 +37,8 @@ FOCUS = {
     "serum_albumin": [3.5, 4.0],
     "prednisone": [0.0, 5.0, 7.5, 10.0],
     "egfr": [90.0, 100.0, 120.0],
+    "sledai": [0.0, 2.0, 4.0],
+    "pga": [0.0, 0.2, 0.3],
 }
 #: days that sit on and around every built-in timepoint and window edge
 DAY_POOL = sorted(
@@ -59,9 +67,15 @@ def visit_tables(draw, max_subjects: int = 6) -> pd.DataFrame:
         values = draw(st.lists(values, min_size=size, max_size=size))
         gone = draw(st.lists(st.floats(0, 1), min_size=size, max_size=size))
         frame[column] = [np.nan if g < missing else v for v, g in zip(values, gone, strict=True)]
-    casts = draw(st.lists(st.sampled_from([True, False, False, False, None]),
-                          min_size=size, max_size=size))
-    frame["rbc_casts"] = pd.array(casts, dtype="boolean")
+    for column in ("rbc_casts", "new_immunosuppressant", "rituximab"):
+        flags = draw(st.lists(st.sampled_from([True, False, False, False, False, None]),
+                              min_size=size, max_size=size))
+        frame[column] = pd.array(flags, dtype="boolean")
+    for domain in BILAG_DOMAINS:
+        grades = st.sampled_from(["A", "B", "C", "D", "E", None] if missing else list("ABCDE"))
+        if domain != "renal":  # mostly quiet, so that "at most one new B" is often decided
+            grades = grades | st.sampled_from(["D", "E"])
+        frame[f"bilag_{domain}"] = draw(st.lists(grades, min_size=size, max_size=size))
     seed = draw(st.integers(0, 2**32 - 1))
     order = np.random.default_rng(seed).permutation(size)
     return frame.iloc[order].reset_index(drop=True)

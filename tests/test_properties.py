@@ -17,7 +17,6 @@ from oracle import oracle_score
 from strategies import visit_tables
 
 TRIALS = ep.list_trials()
-ORACLE_TRIALS = ["NCT03917797", "NCT03673748", "NCT03580291"]
 PROPERTY = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 pytestmark = pytest.mark.filterwarnings("ignore::endpoints.EndpointsWarning")
@@ -29,7 +28,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out.where(frame.notna(), None)
 
 
-@pytest.mark.parametrize("trial_id", ORACLE_TRIALS)
+@pytest.mark.parametrize("trial_id", TRIALS)
 @PROPERTY
 @given(visits=visit_tables())
 def test_vectorised_equals_oracle(trial_id, visits):

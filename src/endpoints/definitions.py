@@ -159,6 +159,17 @@ class Ever(Model):
         return self.label or f"{_describe(self.ever)} at a visit{after}"
 
 
+class Never(Model):
+    """No event: the negation of :class:`Ever` over the same period."""
+
+    never: Criterion
+    after_day: int | None = None
+    label: str | None = None
+
+    def describe(self) -> str:
+        return self.label or f"no {_describe(self.never)} in the period"
+
+
 class At(Model):
     """`criterion` read at the assessment visit of another `timepoint`."""
 
@@ -187,7 +198,7 @@ def _describe(criterion: Criterion) -> str:
 
 
 _TAGS = {"all": "all", "any": "any", "new_bilag": "new_bilag", "ever": "ever",
-         "criterion": "at", "throughout": "throughout"}
+         "never": "never", "criterion": "at", "throughout": "throughout"}
 
 
 def _criterion_tag(value: Any) -> str:
@@ -195,8 +206,8 @@ def _criterion_tag(value: Any) -> str:
         return "ref"
     if isinstance(value, dict):
         return next((tag for key, tag in _TAGS.items() if key in value), "compare")
-    return {AllOf: "all", AnyOf: "any", NewBilag: "new_bilag", Ever: "ever", At: "at",
-            Throughout: "throughout"}.get(type(value), "compare")
+    return {AllOf: "all", AnyOf: "any", NewBilag: "new_bilag", Ever: "ever", Never: "never",
+            At: "at", Throughout: "throughout"}.get(type(value), "compare")
 
 
 Criterion = Annotated[
@@ -206,6 +217,7 @@ Criterion = Annotated[
     | Annotated[AnyOf, Tag("any")]
     | Annotated[NewBilag, Tag("new_bilag")]
     | Annotated[Ever, Tag("ever")]
+    | Annotated[Never, Tag("never")]
     | Annotated[At, Tag("at")]
     | Annotated[Throughout, Tag("throughout")],
     Discriminator(_criterion_tag),
@@ -378,6 +390,8 @@ def children(criterion: Criterion) -> tuple[Criterion, ...]:
         return criterion.any
     if isinstance(criterion, Ever):
         return (criterion.ever,)
+    if isinstance(criterion, Never):
+        return (criterion.never,)
     if isinstance(criterion, At):
         return (criterion.criterion,)
     if isinstance(criterion, Throughout):

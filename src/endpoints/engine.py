@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from . import reasons, registry
-from .criteria import change, response
-from .criteria.base import Block
-from .criteria.expressions import variables
+from .criteria import change, doses, events, response
+from .criteria.base import Block, at_assessment
+from .criteria.expressions import Outcome, evaluate, variables
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsError, EndpointsWarning
 from .schema import Visits, prepare
@@ -23,6 +23,8 @@ FAMILIES: dict[str, Callable[..., Block]] = {
     "categorical": response.categorical,
     "time_to_event": response.time_to_event,
     "change": change.change,
+    "event": events.event,
+    "cumulative_dose": doses.cumulative_dose,
 }
 
 RESULT_COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result",
@@ -103,7 +105,26 @@ def _evaluate(v: Visits, trial: TrialDefinition, endpoint: Endpoint, tp: Timepoi
     if absent:
         noun = "column" if len(absent) == 1 else "columns"
         return Block.empty(v.n_subjects, f"{noun} {', '.join(absent)} not provided")
-    return FAMILIES[endpoint.kind](v, trial, endpoint, tp)
+    block = FAMILIES[endpoint.kind](v, trial, endpoint, tp)
+    if endpoint.applies_if is not None:
+        block = _restrict(block, evaluate(endpoint.applies_if, at_assessment(v, trial, tp)),
+                          endpoint.not_applicable)
+    return block
+
+
+def _restrict(block: Block, applies: Outcome, not_applicable: str) -> Block:
+    """Blank the results of subjects the endpoint does not apply to (or may not)."""
+    out = ~applies.true
+    result = block.result.copy()
+    result[out] = pd.NA
+    why = reasons.coalesce(
+        reasons.const(applies.false, not_applicable),
+        reasons.prefix(reasons.where(applies.unknown, applies.why), "not evaluable: "),
+        block.reason,
+    )
+    category = reasons.where(~out, block.category)
+    day = np.where(out, -1, block.day)
+    return Block(day, result, category, np.where(out, np.nan, block.value), why)
 
 
 def _assemble(v: Visits, trial_id: str, tasks: list, blocks: list[Block]) -> pd.DataFrame:

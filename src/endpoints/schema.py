@@ -178,10 +178,27 @@ def prepare(
             values[name] = values[name] / divisor
     for name in values:
         _check_range(values[name], name, where)
+    grades = [values[c] for c in BILAG_COLUMNS if c in values]
+    if grades:
+        values["bilag_score"] = compute_bilag_score(np.column_stack(grades))
     if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
         egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
         values["egfr"] = egfr.to_numpy(dtype="float64", na_value=np.nan)
     return Visits(subjects, code, day, starts, values, text)
+
+
+def compute_bilag_score(grades: np.ndarray) -> np.ndarray:
+    """BILAG numeric score per row: A=12, B=8, C=1, D=0, E=0 summed over the recorded
+    domains (grades coded A=1 .. E=5, one column per domain); NaN if none is recorded.
+
+    Examples
+    --------
+    >>> compute_bilag_score(np.array([[1.0, 2.0, 3.0, np.nan], [np.nan] * 4]))
+    array([21., nan])
+    """
+    points = np.array([np.nan, 12.0, 8.0, 1.0, 0.0, 0.0])
+    scored = points[np.nan_to_num(grades, nan=0).astype(int)]
+    return np.where(np.isnan(grades).all(axis=1), np.nan, np.nansum(scored, axis=1))
 
 
 class _Locator:

@@ -31,7 +31,9 @@ def new_grade_counts(c: NewBilag, ctx: Context) -> tuple[np.ndarray, np.ndarray]
         grade = ctx.read(f"bilag_{domain}", "visit")
         comparator = ctx.read(f"bilag_{domain}", c.against)
         new = np.zeros(n, dtype=bool)
-        maybe = np.isnan(grade)
+        # Against the previous assessment (flares), an ungraded domain is not assessed at
+        # the visit; against a fixed reference it may or may not be new.
+        maybe = np.isnan(grade) if c.against != "previous" else np.zeros(n, dtype=bool)
         for letter in c.new_bilag:
             code = GRADE_CODES[letter]
             new |= (grade == code) & (comparator > code)

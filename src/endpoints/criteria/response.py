@@ -35,9 +35,12 @@ def response(
         label = describe(endpoint.unless, trial.criteria)
         why.append(reasons.const(met.true & excluded.true, f"{label} met instead"))
         why.append(reasons.where(~met.false, _unevaluable(excluded, no_visit, f"{label}: ")))
-    why = reasons.coalesce(reasons.const(no_visit, NO_VISIT), *why, _unevaluable(met, no_visit))
-    return Block(visit_days(ctx), _blank(value, no_visit), reasons.none(len(value)),
-                 np.full(len(value), np.nan), why)
+    why = reasons.coalesce(
+        reasons.where(met.true, met.why),  # what happened, for event-based responses
+        reasons.const(no_visit, NO_VISIT), *why, _unevaluable(met, no_visit),
+    )
+    return Block(visit_days(ctx), value, reasons.none(len(value)), np.full(len(value), np.nan),
+                 why)
 
 
 def categorical(
@@ -65,7 +68,7 @@ def categorical(
     category = pd.Categorical.from_codes(np.where(no_visit, -1, codes), categories=labels)
     why = reasons.coalesce(reasons.const(no_visit, NO_VISIT), reasons.join(parts))
     if endpoint.binary:
-        result = _blank(reached, no_visit)
+        result = reached
     else:
         result = pd.array(np.full(n, None), dtype="boolean")
         why = reasons.coalesce(why, reasons.const(codes >= 0, "categorical endpoint"))
@@ -104,9 +107,3 @@ def time_to_event(
     why = reasons.join([why, unknown_why, reasons.where(censored, pd.Categorical(
         day.astype(str)))], sep="")
     return Block(day, result, reasons.none(v.n_subjects), np.where(found, day, np.nan), why)
-
-
-def _blank(value: pd.arrays.BooleanArray, no_visit: np.ndarray) -> pd.arrays.BooleanArray:
-    out = value.copy()
-    out[no_visit] = pd.NA
-    return out

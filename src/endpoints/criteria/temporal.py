@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
-from ..definitions import At, Ever, Throughout
+from ..definitions import At, Ever, Never, Throughout
 from .expressions import EVALUATORS, Context, Outcome, evaluate, variables
 
 
@@ -51,18 +51,28 @@ def ever(c: Ever, ctx: Context) -> Outcome:
     label = c.describe()
     why = reasons.coalesce(
         _day_text(v, first_hit, label + " (day {day})"),
-        reasons.const(~seen & no_visit, timeline_reason := "no visit in window"),
+        reasons.const(~seen & no_visit, "no visit in window"),
         reasons.prefix(reasons.where(~seen & (first_unknown >= 0), reasons.join(
             [_day_text(v, first_unknown, "unknown at day {day}: "),
              inner.why[np.maximum(first_unknown, 0)]], sep="")), f"{label}: "),
         reasons.const(~seen & ~unsure, f"no {label} in the period"),
     )
-    del timeline_reason
     counts = {"visits": timeline.count_in(v, hit)}
     if "domains" in inner.counts:
         counts["domains"] = np.bincount(v.code[hit], weights=inner.counts["domains"][hit],
                                         minlength=v.n_subjects).astype(np.int64)
     return Outcome(value, why, counts)
+
+
+def never(c: Never, ctx: Context) -> Outcome:
+    """No event in the period: the negation of :func:`ever`, reasons kept."""
+    happened = ever(Ever(ever=c.never, after_day=c.after_day), ctx)
+    label = c.describe()
+    why = reasons.coalesce(
+        reasons.prefix(reasons.where(happened.true, happened.why), f"{label} failed: "),
+        reasons.where(happened.unknown, happened.why),
+    )
+    return Outcome(~happened.value, why, happened.counts)
 
 
 def at(c: At, ctx: Context) -> Outcome:
@@ -102,4 +112,4 @@ def throughout(c: Throughout, ctx: Context) -> Outcome:
     return Outcome(value, why)
 
 
-EVALUATORS.update({Ever: ever, At: at, Throughout: throughout})
+EVALUATORS.update({Ever: ever, Never: never, At: at, Throughout: throughout})

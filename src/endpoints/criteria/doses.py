@@ -1,0 +1,50 @@
+"""Cumulative dose through a timepoint, from the doses recorded at visits.
+
+A recorded dose holds from its visit until the day before the next recorded dose; the
+baseline dose (the last recorded on or before day 0) holds from day 0. The sum runs over
+days 0 .. T-1. It is not evaluable without a baseline dose or when the last recorded
+dose is more than the window before T.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import reasons, timeline
+from ..definitions import CumulativeDose, Timepoint, TrialDefinition
+from ..schema import Visits
+from .base import Block
+
+
+def cumulative_dose(
+    visits: Visits, trial: TrialDefinition, endpoint: CumulativeDose, timepoint: Timepoint
+) -> Block:
+    """``value`` = mg taken over days 0 .. T-1 (``result`` <NA>: a continuous endpoint)."""
+    v, end = visits, timepoint.day
+    dose = v.column(endpoint.variable)
+    recorded = ~np.isnan(dose)
+    base_row = timeline.last_row(v, recorded & (v.day <= 0))
+    # Segments: the baseline record from day 0, then every record after day 0.
+    use = recorded & (v.day > 0)
+    use[base_row[base_row >= 0]] = True
+    rows = np.flatnonzero(use)
+    start = np.maximum(v.day[rows], 0)
+    same_next = np.r_[v.code[rows][1:] == v.code[rows][:-1], False]
+    stop = np.where(same_next, np.r_[start[1:], 0], end)
+    days = np.clip(np.minimum(stop, end) - np.minimum(start, end), 0, None)
+    total = np.bincount(v.code[rows], weights=dose[rows] * days, minlength=v.n_subjects)
+    last = timeline.last_row(v, recorded)
+    last_day = np.where(last >= 0, v.day[np.maximum(last, 0)], np.iinfo(np.int64).min)
+    no_base, stale = base_row < 0, last_day < end - timepoint.window
+    value = np.where(no_base | stale, np.nan, np.round(total, 9))
+    name = endpoint.variable
+    why = reasons.coalesce(
+        reasons.const(no_base, f"no baseline {name} dose recorded"),
+        reasons.const(stale, f"last {name} dose recorded more than {timepoint.window} days "
+                             f"before day {end}"),
+        reasons.const(np.ones(v.n_subjects, dtype=bool), "continuous endpoint: see value"),
+    )
+    result = pd.array(np.full(v.n_subjects, None), dtype="boolean")
+    return Block(np.full(v.n_subjects, -1, dtype=np.int64), result, reasons.none(v.n_subjects),
+                 value, why)
