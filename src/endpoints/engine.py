@@ -14,7 +14,7 @@ from .criteria import change, doses, events, response
 from .criteria.base import Block, at_assessment
 from .criteria.expressions import Outcome, evaluate, variables
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
-from .errors import EndpointsError, EndpointsWarning
+from .errors import EndpointsWarning
 from .schema import Visits, prepare
 
 #: endpoint kind -> evaluator(visits, trial, endpoint, timepoint) -> Block
@@ -74,10 +74,9 @@ def score(
     [{'day': 84, 'result': True, 'category': 'CR'}]
     """
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
-    if medications is not None:
-        raise EndpointsError("a medications table is not supported yet; use visit columns")
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
-    v = prepare(visits, columns=columns, units=units, needed=set().union(*needs.values()))
+    v = prepare(visits, columns=columns, units=units, needed=set().union(*needs.values()),
+                medications=medications)
     absent = {name: sorted(cols - v.values.keys()) for name, cols in needs.items()}
     lacking = sorted(set().union(*absent.values()))
     if lacking:

@@ -44,6 +44,21 @@ def prefix(reason: Reason, text: str) -> Reason:
     return reason.rename_categories([text + c for c in reason.categories])
 
 
+def explain(reason: Reason, label: str, verb: str) -> Reason:
+    """``"{label} {verb}: {reason}"``, or just ``"{label} {verb}"`` where the reason
+    only repeats the label (e.g. a single threshold).
+
+    Examples
+    --------
+    >>> r = pd.Categorical(["UPCR < 0.5", "reduction >= 25%"])
+    >>> list(explain(r, "reduction >= 25%", "not met"))
+    ['reduction >= 25% not met: UPCR < 0.5', 'reduction >= 25% not met']
+    """
+    return reason.rename_categories(
+        [f"{label} {verb}" if c == label else f"{label} {verb}: {c}" for c in reason.categories]
+    )
+
+
 def coalesce(*parts: Reason) -> Reason:
     """The first part that has a reason, row by row."""
     return join(parts, sep=None)

@@ -18,6 +18,7 @@ import pandas as pd
 from .clinical.egfr import compute_egfr_ckd_epi_2021
 from .definitions import BILAG_DOMAINS
 from .errors import InputError
+from .medications import Medications, prepare_medications
 from .units import unit_divisor
 
 BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
@@ -76,6 +77,7 @@ class Visits:
     starts: np.ndarray
     values: dict[str, np.ndarray]
     text: dict[str, np.ndarray] = field(default_factory=dict)
+    medications: Medications | None = None
     cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -101,6 +103,7 @@ def prepare(
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     needed: Iterable[str] = (),
+    medications: pd.DataFrame | None = None,
 ) -> Visits:
     """Map, convert and validate a visit table into canonical :class:`Visits`.
 
@@ -114,6 +117,10 @@ def prepare(
         Column -> declared unit of its values, e.g. ``{"upcr": "mg/mmol"}``.
     needed : iterable of str
         Further (non-canonical) columns the trial's endpoints read; they must be numeric.
+    medications : DataFrame, optional
+        Dosing records; when given they are the source of ``prednisone`` (daily
+        prednisone-equivalent dose on the visit day), ``rituximab`` and
+        ``new_immunosuppressant`` (a record started since the previous visit).
 
     Returns
     -------
@@ -184,7 +191,14 @@ def prepare(
     if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
         egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
         values["egfr"] = egfr.to_numpy(dtype="float64", na_value=np.nan)
-    return Visits(subjects, code, day, starts, values, text)
+    meds = None
+    if medications is not None:
+        meds = prepare_medications(medications, subjects)
+        values["prednisone"] = meds.steroid_rate_on(code, day)
+        values["rituximab"] = meds.started_in(meds.rituximab, code, day).astype(float)
+        values["new_immunosuppressant"] = meds.started_in(
+            meds.new_immunosuppressant, code, day).astype(float)
+    return Visits(subjects, code, day, starts, values, text, meds)
 
 
 def compute_bilag_score(grades: np.ndarray) -> np.ndarray:

@@ -22,6 +22,8 @@ def cumulative_dose(
 ) -> Block:
     """``value`` = mg taken over days 0 .. T-1 (``result`` <NA>: a continuous endpoint)."""
     v, end = visits, timepoint.day
+    if v.medications is not None and endpoint.variable == "prednisone":
+        return _from_medications(v, end)
     dose = v.column(endpoint.variable)
     recorded = ~np.isnan(dose)
     base_row = timeline.last_row(v, recorded & (v.day <= 0))
@@ -48,3 +50,12 @@ def cumulative_dose(
     result = pd.array(np.full(v.n_subjects, None), dtype="boolean")
     return Block(np.full(v.n_subjects, -1, dtype=np.int64), result, reasons.none(v.n_subjects),
                  value, why)
+
+
+def _from_medications(v: Visits, end: int) -> Block:
+    """Exact prednisone-equivalent total over days 0 .. end-1, pulses included."""
+    n = v.n_subjects
+    value = v.medications.steroid_total(n, 0, end - 1)
+    why = reasons.const(np.ones(n, dtype=bool), "continuous endpoint: see value")
+    result = pd.array(np.full(n, None), dtype="boolean")
+    return Block(np.full(n, -1, dtype=np.int64), result, reasons.none(n), value, why)

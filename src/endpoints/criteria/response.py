@@ -57,10 +57,10 @@ def categorical(
         out = evaluate(category.criteria, ctx)
         label = describe(category.criteria, trial.criteria)
         codes[undecided & out.true] = k
-        parts.append(reasons.where(undecided & out.false, reasons.prefix(
-            out.why, f"{label} not met: ")))
-        parts.append(reasons.where(undecided & out.unknown, reasons.prefix(
-            out.why, f"{label} not evaluable: ")))
+        parts.append(reasons.where(undecided & out.false, reasons.explain(
+            out.why, label, "not met")))
+        parts.append(reasons.where(undecided & out.unknown, reasons.explain(
+            out.why, label, "not evaluable")))
         undecided &= out.false
         reached = reached | out.value
     codes[undecided] = len(endpoint.categories)

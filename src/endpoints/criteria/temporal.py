@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
-from ..definitions import At, Ever, Never, Throughout
+from ..definitions import At, Compare, Ever, Never, Throughout
 from .expressions import EVALUATORS, Context, Outcome, evaluate, variables
 
 
@@ -97,6 +97,8 @@ def throughout(c: Throughout, ctx: Context) -> Outcome:
     start_rows = timeline.assessment_rows(v, since.day, since.window)
     start = np.where(start_rows >= 0, v.day[np.maximum(start_rows, 0)], since.day)
     end = np.where(ctx.rows >= 0, v.day[np.maximum(ctx.rows, 0)], np.iinfo(np.int64).min)
+    if _daily_dose_cap(c, v):
+        return _throughout_daily(c, ctx, start, end)
     span = (v.day >= start[v.code]) & (v.day <= end[v.code])
     inner = evaluate(c.throughout, ctx.every_visit())
     first_fail = timeline.first_row(v, span & inner.false)
@@ -110,6 +112,28 @@ def throughout(c: Throughout, ctx: Context) -> Outcome:
         reasons.where(~failed, _day_text(v, first_unknown, label + ": unknown at day {day}")),
     )
     return Outcome(value, why)
+
+
+def _daily_dose_cap(c: Throughout, v) -> bool:
+    """A cap on the prednisone dose, with a medications table to check it day by day."""
+    inner = c.throughout
+    return (v.medications is not None and isinstance(inner, Compare)
+            and inner.variable == "prednisone" and inner.at == "visit"
+            and inner.op in ("<", "<=") and not inner.change_from and not inner.of)
+
+
+def _throughout_daily(c: Throughout, ctx: Context, start: np.ndarray, end: np.ndarray):
+    """With a medications table the cap must hold on every day of the span."""
+    top = ctx.visits.medications.steroid_max(start, end)
+    cap = c.throughout
+    ok = np.round(top - cap.value, 9) < 0 if cap.op == "<" else np.round(top - cap.value, 9) <= 0
+    unknown = np.isnan(top)
+    label = c.describe()
+    why = reasons.coalesce(
+        reasons.const(unknown, "no visit in window"),
+        reasons.const(~unknown & ~ok, f"{label}: daily dose above the cap"),
+    )
+    return Outcome(pd.arrays.BooleanArray(ok & ~unknown, unknown), why)
 
 
 EVALUATORS.update({Ever: ever, Never: never, At: at, Throughout: throughout})
