@@ -22,6 +22,7 @@ from .errors import (
     InputError,
     UnknownTrialError,
 )
+from .listings import flare_events
 from .registry import get_trial, list_trials, load_trial, register
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "compute_egfr_ckd_epi_2021",
     "compute_egfr_mdrd",
     "compute_egfr_schwartz",
+    "flare_events",
     "get_trial",
     "list_trials",
     "load_trial",
