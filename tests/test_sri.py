@@ -422,3 +422,72 @@ def test_misle_sri4_kleene_steroid_unknown_and_sri_failed():
     assert_result(sri(MISLE, rows, "week 24"), False)
     rows = misle_rows({0: 20.0, 140: 12.0, 168: 10.0}, sledai=None)
     assert_result(sri(MISLE, rows, "week 24"), False)
+
+
+# --------------------------------------------------------------------------------------
+# bilag_change (NCT03917797, month 12): BILAG numeric score (A=12, B=8, C=1, D=0, E=0
+# over the recorded domains) at the assessment visit minus the baseline score.
+# --------------------------------------------------------------------------------------
+
+BILAG_CHANGE_CASES = [
+    # 12 + 8 + 1 = 21 -> 8 + 1 = 9
+    pytest.param(
+        bilag(default="D", renal="A", mucocutaneous="B", haematological="C"),
+        bilag(default="D", renal="B", mucocutaneous="C"),
+        -12.0,
+        id="21-to-9",
+    ),
+    pytest.param(bilag(default="E"), bilag(default="E"), 0.0, id="all-E"),
+    pytest.param(bilag(default="D"), bilag(default="E"), 0.0, id="all-D-to-all-E"),
+    pytest.param(bilag(default="C"), bilag(default="A"), 99.0, id="all-C-9-to-all-A-108"),
+    pytest.param(bilag(default="A"), bilag(default="C"), -99.0, id="all-A-to-all-C"),
+    pytest.param(bilag(default="B"), bilag(default="E"), -72.0, id="all-B-72-to-0"),
+    pytest.param(
+        bilag(default="E", renal="C"), bilag(default="E", renal="A"), 11.0, id="renal-C-to-A"
+    ),
+    # only the recorded domains are summed: 12 -> 1 + 8
+    pytest.param(
+        bilag(default=None, renal="A"),
+        bilag(default=None, renal="C", mucocutaneous="B"),
+        -3.0,
+        id="partial-domains",
+    ),
+    # no domain recorded at the visit (or at baseline): not evaluable
+    pytest.param(bilag(default="C"), bilag(default=None), None, id="visit-ungraded"),
+    pytest.param(bilag(default=None), bilag(default="C"), None, id="baseline-ungraded"),
+]
+
+
+@pytest.mark.parametrize(("base", "at_visit", "expected"), BILAG_CHANGE_CASES)
+def test_bilag_change(base, at_visit, expected):
+    rows = [sri_visit(0, grades=base), sri_visit(365, grades=at_visit)]
+    row = pick(ep.score(make_frame(rows), MSC_ROLE), "bilag_change", "month 12")
+    assert row.result is pd.NA
+    assert has_reason(row)
+    if expected is None:
+        assert pd.isna(row.value), row.to_dict()
+    else:
+        assert not pd.isna(row.value), row.to_dict()
+        assert row.value == expected
+        assert row.day == 365
+        assert "continuous" in row.reason.lower()
+
+
+def test_bilag_change_baseline_from_screening_and_nearest_visit():
+    rows = [
+        sri_visit(-14, grades=bilag(default="D", renal="B")),  # score 8
+        sri_visit(0, grades=bilag(default=None)),
+        sri_visit(350, grades=bilag(default="D", renal="A")),  # 12, not used
+        sri_visit(370, grades=bilag(default="D", renal="C")),  # 1, nearest to 365
+    ]
+    row = pick(ep.score(make_frame(rows), MSC_ROLE), "bilag_change", "month 12")
+    assert row.value == -7.0
+    assert row.day == 370
+
+
+def test_bilag_change_no_visit_in_window():
+    rows = [sri_visit(0), sri_visit(300)]
+    row = pick(ep.score(make_frame(rows), MSC_ROLE), "bilag_change", "month 12")
+    assert pd.isna(row.value)
+    assert pd.isna(row.day)
+    assert "no visit in window" in row.reason.lower()

@@ -477,3 +477,10 @@ def test_steroid_discontinuation_unknown():
     row = pick(score(MISLE, doses({0: None, 100: 0.0, 364: 0.0})), DISC, W52)
     assert_result(row, None)
     assert_value(row, None)
+
+
+def test_cumulative_steroid_dose_reasons():
+    row = pick(score(VALLADOLID, doses({0: 20.0, 84: 10.0, 139: 5.0})), CUM, W24)
+    assert "28 days" in row.reason
+    row = pick(score(VALLADOLID, doses({14: 20.0, 168: 20.0})), CUM, W24)
+    assert "baseline" in row.reason.lower()
