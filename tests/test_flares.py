@@ -17,8 +17,6 @@ endpoints' absent columns is ignored.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import pytest
 
@@ -87,9 +85,7 @@ def assert_event(row: pd.Series, expected: bool | None, count: float | None = No
 
 
 def sledai_frame(series: list[tuple[int, float | None]], subject: str = "s1") -> pd.DataFrame:
-    df = pd.DataFrame(
-        [{"subject_id": subject, "day": day, "sledai": s} for day, s in series]
-    )
+    df = pd.DataFrame([{"subject_id": subject, "day": day, "sledai": s} for day, s in series])
     df["sledai"] = pd.to_numeric(df["sledai"]).astype("float64")
     return df
 
@@ -140,13 +136,18 @@ SFI_CASES = [
     # previous = the last RECORDED SLEDAI: a visit without SLEDAI is skipped
     pytest.param([(0, 4.0), (60, None), (90, 7.0), (365, 7.0)], ONE_MILD, id="skip-missing-3"),
     pytest.param([(0, 4.0), (60, None), (90, 6.0), (365, 6.0)], NO_FLARE, id="skip-missing-2"),
-    pytest.param([(0, 12.0), (60, None), (90, 13.0), (365, 13.0)], ONE_SEVERE,
-                 id="skip-missing-severe"),
+    pytest.param(
+        [(0, 12.0), (60, None), (90, 13.0), (365, 13.0)], ONE_SEVERE, id="skip-missing-severe"
+    ),
     # baseline / screening are previous assessments
-    pytest.param([(-14, 4.0), (0, None), (30, 7.0), (365, 7.0)], ONE_MILD,
-                 id="screening-is-previous"),
-    pytest.param([(-14, 4.0), (0, 8.0), (30, 9.0), (365, 9.0)], NO_FLARE,
-                 id="day-0-is-previous-not-screening"),
+    pytest.param(
+        [(-14, 4.0), (0, None), (30, 7.0), (365, 7.0)], ONE_MILD, id="screening-is-previous"
+    ),
+    pytest.param(
+        [(-14, 4.0), (0, 8.0), (30, 9.0), (365, 9.0)],
+        NO_FLARE,
+        id="day-0-is-previous-not-screening",
+    ),
     # a flare before day 1 (screening -> day 0) is not in the period
     pytest.param([(-30, 2.0), (-7, 8.0), (0, 8.0), (365, 8.0)], NO_FLARE, id="flare-at-screening"),
     pytest.param([(-30, 2.0), (0, 14.0), (365, 14.0)], NO_FLARE, id="severe-at-day-0"),
@@ -155,17 +156,26 @@ SFI_CASES = [
     pytest.param([(0, 4.0), (360, 4.0), (364, 20.0)], ONE_SEVERE, id="flare-before-assessment"),
     # no month-12 visit in window (337-393)
     pytest.param([(0, 4.0), (200, 4.0)], ((None,), (None,), (None,)), id="no-visit-no-flare"),
-    pytest.param([(0, 4.0), (200, 8.0)], ((True, 1), (True, 1), (None,)),
-                 id="no-visit-mild-flare"),
-    pytest.param([(0, 4.0), (200, 16.0)], ((True, 1), (None,), (True, 1)),
-                 id="no-visit-severe-flare"),
+    pytest.param([(0, 4.0), (200, 8.0)], ((True, 1), (True, 1), (None,)), id="no-visit-mild-flare"),
+    pytest.param(
+        [(0, 4.0), (200, 16.0)], ((True, 1), (None,), (True, 1)), id="no-visit-severe-flare"
+    ),
     # SLEDAI recorded with nothing to compare with: unknown unless its value rules it out
-    pytest.param([(0, None), (28, 8.0), (365, 8.0)], ((None,), (None,), (False, 0)),
-                 id="first-sledai-8-post-baseline"),
-    pytest.param([(0, None), (28, 14.0), (365, 14.0)], ((None,), (False, 0), (None,)),
-                 id="first-sledai-14-post-baseline"),
-    pytest.param([(0, None), (28, 8.0), (90, 14.0), (365, 14.0)], ((True, 1), (None,), (True, 1)),
-                 id="unknown-then-severe"),
+    pytest.param(
+        [(0, None), (28, 8.0), (365, 8.0)],
+        ((None,), (None,), (False, 0)),
+        id="first-sledai-8-post-baseline",
+    ),
+    pytest.param(
+        [(0, None), (28, 14.0), (365, 14.0)],
+        ((None,), (False, 0), (None,)),
+        id="first-sledai-14-post-baseline",
+    ),
+    pytest.param(
+        [(0, None), (28, 8.0), (90, 14.0), (365, 14.0)],
+        ((True, 1), (None,), (True, 1)),
+        id="unknown-then-severe",
+    ),
     # SLEDAI missing at the assessment visit: that visit neither shows nor rules out a flare
     pytest.param([(0, 4.0), (90, 4.0), (365, None)], NO_FLARE, id="sledai-missing-at-visit"),
 ]
@@ -313,8 +323,12 @@ def test_bilag_flare_timepoints():
 def test_bilag_flare_same_domain_flares_twice():
     # renal B -> A (new A) -> B (not new) -> A (new A again: previous is B)
     out = bilag_score(
-        {0: grades(renal="B"), 84: grades(renal="A"), 168: grades(renal="B"),
-         364: grades(renal="A")}
+        {
+            0: grades(renal="B"),
+            84: grades(renal="A"),
+            168: grades(renal="B"),
+            364: grades(renal="A"),
+        }
     )
     assert_event(pick(out, RENAL, "week 12"), True, 1)
     assert_event(pick(out, RENAL, "week 24"), True, 1)
@@ -393,7 +407,5 @@ def test_bilag_flare_grade_with_nothing_to_compare():
     out = bilag_score({0: grades(renal=None), 84: grades(renal="B")})
     assert_event(pick(out, NONRENAL, "week 12"), False, 0)
     # unknown at one visit but a known flare at another -> True
-    out = bilag_score(
-        {0: grades(renal=None), 84: grades(renal="B"), 168: grades(renal="A")}
-    )
+    out = bilag_score({0: grades(renal=None), 84: grades(renal="B"), 168: grades(renal="A")})
     assert_event(pick(out, RENAL, "week 24"), True, 1)

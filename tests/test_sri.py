@@ -139,9 +139,7 @@ MSC_ROLE_CASES = [
     pytest.param(
         {"grades": bilag(renal="E")}, {"grades": bilag(renal="B")}, True, id="one-new-B-E-to-B"
     ),
-    pytest.param(
-        {}, {"grades": bilag(renal="B", mucocutaneous="B")}, False, id="two-new-B"
-    ),
+    pytest.param({}, {"grades": bilag(renal="B", mucocutaneous="B")}, False, id="two-new-B"),
     pytest.param(
         {"grades": bilag(renal="D", mucocutaneous="E")},
         {"grades": bilag(renal="B", mucocutaneous="B")},
@@ -194,8 +192,12 @@ MSC_ROLE_CASES = [
     ),
     # a missing grade that could be a new A decides: unknown
     pytest.param({}, {"grades": bilag(renal=None)}, None, id="visit-grade-missing"),
-    pytest.param({"grades": bilag(renal=None)}, {"grades": bilag(renal="A")}, None,
-                 id="baseline-grade-missing-visit-A"),
+    pytest.param(
+        {"grades": bilag(renal=None)},
+        {"grades": bilag(renal="A")},
+        None,
+        id="baseline-grade-missing-visit-A",
+    ),
     # ... but not when another criterion is known to fail
     pytest.param(
         {}, {"grades": bilag(renal=None, mucocutaneous="A")}, False, id="grade-missing-new-A"
@@ -206,21 +208,27 @@ MSC_ROLE_CASES = [
         False,
         id="grade-missing-two-new-B",
     ),
-    pytest.param({}, {"grades": bilag(renal=None), "sledai": 7.0}, False,
-                 id="grade-missing-sledai-fails"),
-    pytest.param({}, {"grades": bilag(renal=None), "pga": 1.3}, False,
-                 id="grade-missing-pga-fails"),
+    pytest.param(
+        {}, {"grades": bilag(renal=None), "sledai": 7.0}, False, id="grade-missing-sledai-fails"
+    ),
+    pytest.param(
+        {}, {"grades": bilag(renal=None), "pga": 1.3}, False, id="grade-missing-pga-fails"
+    ),
     # a missing grade next to one known new B: a second new B (or a new A) is possible
     pytest.param(
         {}, {"grades": bilag(renal=None, mucocutaneous="B")}, None, id="grade-missing-one-new-B"
     ),
     # a grade that cannot be new whatever the missing value was
     pytest.param(
-        {"grades": bilag(renal=None)}, {"grades": bilag(renal="C")}, True,
+        {"grades": bilag(renal=None)},
+        {"grades": bilag(renal="C")},
+        True,
         id="baseline-grade-missing-visit-C",
     ),
     pytest.param(
-        {"grades": bilag(renal=None)}, {"grades": bilag(renal="B")}, True,
+        {"grades": bilag(renal=None)},
+        {"grades": bilag(renal="B")},
+        True,
         id="baseline-grade-missing-visit-B-at-most-one",
     ),
     pytest.param(
@@ -491,3 +499,84 @@ def test_bilag_change_no_visit_in_window():
     assert pd.isna(row.value)
     assert pd.isna(row.day)
     assert "no visit in window" in row.reason.lower()
+
+
+# --------------------------------------------------------------------------------------
+# NCT02633163 steroid condition from a medications table: the daily prednisone-equivalent
+# dose is <= 10 on every day from the week-20 visit through the week-24 visit.
+# Visits at 0 (baseline), 140 (week 20) and 168 (week 24); SRI criteria met.
+# --------------------------------------------------------------------------------------
+
+
+def med(drug: str, start: int, end: int | None, dose: float) -> dict[str, Any]:
+    return {"subject_id": "s1", "drug": drug, "start_day": start, "end_day": end, "dose": dose}
+
+
+PRED_10 = med("prednisone", 0, None, 10.0)
+
+MISLE_MEDICATION_CASES = [
+    pytest.param([PRED_10], (140, 168), True, id="prednisone-10-ongoing"),
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 150, 150, 500.0)],
+        (140, 168),
+        False,
+        id="pulse-in-span",
+    ),
+    # prednisone 10 + methylprednisolone 4 (= prednisone 5) on the same day is 15
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 150, 150, 4.0)],
+        (140, 168),
+        False,
+        id="concurrent-15",
+    ),
+    pytest.param(
+        [med("prednisone", 0, None, 6.0), med("methylprednisolone", 150, 150, 3.2)],
+        (140, 168),
+        True,
+        id="6-plus-4-is-10",
+    ),
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 140, 140, 500.0)],
+        (140, 168),
+        False,
+        id="pulse-on-week-20-visit-day",
+    ),
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 168, 168, 500.0)],
+        (140, 168),
+        False,
+        id="pulse-on-week-24-visit-day",
+    ),
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 139, 139, 500.0)],
+        (140, 168),
+        True,
+        id="pulse-before-span",
+    ),
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 169, 169, 500.0)],
+        (140, 168),
+        True,
+        id="pulse-after-span",
+    ),
+    # no week-20 visit (visits 100 and 175): the span is days 140-175
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 145, 145, 500.0)],
+        (100, 175),
+        False,
+        id="no-week-20-visit-pulse-day-145",
+    ),
+    pytest.param(
+        [PRED_10, med("methylprednisolone", 139, 139, 500.0)],
+        (100, 175),
+        True,
+        id="no-week-20-visit-pulse-day-139",
+    ),
+]
+
+
+@pytest.mark.parametrize(("meds", "days", "expected"), MISLE_MEDICATION_CASES)
+def test_misle_sri4_steroid_condition_from_medications(meds, days, expected):
+    rows = [sri_visit(0)] + [sri_visit(d, sledai=6.0) for d in days]
+    out = ep.score(make_frame(rows), MISLE, medications=pd.DataFrame(meds))
+    assert_result(pick(out, "sri4", "week 24"), expected)

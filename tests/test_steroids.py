@@ -236,7 +236,9 @@ EXACERBATION_CASES = [
     pytest.param(bilag(renal="B"), {}, True, id="one-new-B-at-84"),
     pytest.param(bilag(renal="B", mucocutaneous="B"), {}, False, id="two-new-B-at-84"),
     pytest.param(
-        bilag(renal="E", mucocutaneous="D"), bilag(renal="B", mucocutaneous="B"), False,
+        bilag(renal="E", mucocutaneous="D"),
+        bilag(renal="B", mucocutaneous="B"),
+        False,
         id="two-new-B-at-week-24",
     ),
     # one new B at each of two visits: no visit has two
@@ -484,3 +486,58 @@ def test_cumulative_steroid_dose_reasons():
     assert "28 days" in row.reason
     row = pick(score(VALLADOLID, doses({14: 20.0, 168: 20.0})), CUM, W24)
     assert "baseline" in row.reason.lower()
+
+
+# --------------------------------------------------------------------------------------
+# cumulative_steroid_dose from a medications table: exact daily sums, pulses included,
+# corticosteroids converted to prednisone-equivalent (prednisone 5 = prednisolone 5 =
+# methylprednisolone 4 = hydrocortisone 20 = dexamethasone 0.75 = deflazacort 6).
+# --------------------------------------------------------------------------------------
+
+
+def med(drug: str, start: int, end: int | None, dose: float) -> dict[str, Any]:
+    return {"subject_id": "s1", "drug": drug, "start_day": start, "end_day": end, "dose": dose}
+
+
+MEDICATION_CASES = [
+    pytest.param([med("prednisone", 0, None, 10.0)], 1680.0, id="prednisone-10-ongoing"),
+    # 10 x 168 + 5 x 10 (methylprednisolone 4 = 5) + 625 (methylprednisolone 500 pulse)
+    pytest.param(
+        [
+            med("prednisone", 0, None, 10.0),
+            med("methylprednisolone", 0, 9, 4.0),
+            med("Methylprednisolone", 100, 100, 500.0),
+        ],
+        2355.0,
+        id="concurrent-and-pulse",
+    ),
+    # prednisolone 20 days -30..83 (only 0..83 counted) then prednisone 10 from day 84
+    pytest.param(
+        [med("prednisolone", -30, 83, 20.0), med("PREDNISONE", 84, None, 10.0)],
+        2520.0,
+        id="prednisolone-then-prednisone",
+    ),
+    pytest.param([med("hydrocortisone", 0, None, 20.0)], 840.0, id="hydrocortisone-20-is-5"),
+    pytest.param([med("deflazacort", 0, 83, 6.0)], 420.0, id="deflazacort-6-is-5-for-84-days"),
+    pytest.param([med("dexamethasone", 0, 0, 0.75)], 5.0, id="dexamethasone-0.75-one-day"),
+    # a pulse on day 168 is outside days 0-167; one on day 167 is inside
+    pytest.param(
+        [med("prednisone", 0, None, 10.0), med("methylprednisolone", 168, 168, 500.0)],
+        1680.0,
+        id="pulse-on-day-168",
+    ),
+    pytest.param(
+        [med("prednisone", 0, None, 10.0), med("methylprednisolone", 167, 167, 500.0)],
+        2305.0,
+        id="pulse-on-day-167",
+    ),
+]
+
+
+@pytest.mark.parametrize(("meds", "expected"), MEDICATION_CASES)
+def test_cumulative_steroid_dose_from_medications(meds, expected):
+    visits = pd.DataFrame([{"subject_id": "s1", "day": d} for d in (0, 84, 168)])
+    out = ep.score(visits, VALLADOLID, medications=pd.DataFrame(meds))
+    row = pick(out, CUM, W24)
+    assert row.result is pd.NA
+    assert_value(row, expected)

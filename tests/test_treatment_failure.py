@@ -118,9 +118,7 @@ CASES = [
     pytest.param({"d168": (10.0, False, False)}, False, False, id="a-10-at-week-24"),
     pytest.param({"d168": (16.1 - 6.1, False, False)}, False, False, id="a-16.1-minus-6.1"),
     # the week-24 visit is the nearest in 140-196, not necessarily day 168
-    pytest.param(
-        {"d168": None, "d175": (12.0, False, False)}, True, True, id="a-12-at-day-175"
-    ),
+    pytest.param({"d168": None, "d175": (12.0, False, False)}, True, True, id="a-12-at-day-175"),
     pytest.param(
         {"d160": (12.0, False, False), "d168": (10.0, False, False)},
         False,

@@ -300,30 +300,40 @@ def _check_range(values: np.ndarray, name: str, where: _Locator) -> None:
         where.check((values < low) | (values > high), name, f"value outside {low:g}-{high:g}")
 
 
+def _by_value(series: pd.Series, convert) -> tuple[np.ndarray, np.ndarray]:
+    """Apply `convert` (text -> value or NaN) to the distinct values of `series` only.
+
+    Returns (converted per row, blank per row); text is stripped and lower-cased first.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower()
+    converted = np.array([convert(t) for t in text.fillna("")], dtype=float)
+    blank_unique = (text.fillna("") == "").to_numpy(dtype=bool)
+    found = codes >= 0
+    values = np.where(found, converted[np.maximum(codes, 0)] if len(converted) else np.nan,
+                      np.nan)
+    blank = ~found | (blank_unique[np.maximum(codes, 0)] if len(converted) else True)
+    return values, blank
+
+
 def _flag(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
         values = pd.to_numeric(series).to_numpy(dtype="float64", na_value=np.nan)
         where.check(~np.isnan(values) & (values != 0) & (values != 1), name, "expected a boolean")
         return values
-    text = series.astype("string").str.strip().str.lower()
-    values = np.where(text.isin(_TRUE).to_numpy(dtype=bool), 1.0, np.nan)
-    values[text.isin(_FALSE).to_numpy(dtype=bool)] = 0.0
-    blank = (series.isna() | (text == "")).to_numpy(dtype=bool)
+    values, blank = _by_value(series, lambda t: 1.0 if t in _TRUE else 0.0 if t in _FALSE
+                              else np.nan)
     where.check(np.isnan(values) & ~blank, name, "expected a boolean (true/false, yes/no, 1/0)")
     return values
 
 
 def _grade(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
-    text = series.astype("string").str.strip().str.upper()
-    values = text.map(GRADE_CODES).to_numpy(dtype="float64", na_value=np.nan)
-    blank = (series.isna() | (text == "")).to_numpy(dtype=bool)
+    values, blank = _by_value(series, lambda t: GRADE_CODES.get(t.upper(), np.nan))
     where.check(np.isnan(values) & ~blank, name, "BILAG grade outside A-E")
     return values
 
 
 def _sex(series: pd.Series, where: _Locator) -> np.ndarray:
-    text = series.astype("string").str.strip().str.lower()
-    mapped = text.map(_SEX)
-    blank = (series.isna() | (text == "")).to_numpy(dtype=bool)
-    where.check(mapped.isna().to_numpy(dtype=bool) & ~blank, "sex", 'expected "F" or "M"')
-    return mapped.to_numpy(dtype=object, na_value=None)
+    values, blank = _by_value(series, lambda t: {"F": 1.0, "M": 0.0}.get(_SEX.get(t), np.nan))
+    where.check(np.isnan(values) & ~blank, "sex", 'expected "F" or "M"')
+    return np.where(values == 1.0, "F", np.where(values == 0.0, "M", None)).astype(object)
