@@ -266,6 +266,14 @@ def test_non_steroid_drugs_without_dose_are_fine() -> None:
     assert_value(pick(out, CUM, W24), 1680.0)  # 10 x 168 days
 
 
+@pytest.mark.parametrize("drug", ["dapsone", "Dapsone"])
+def test_dapsone_is_not_a_corticosteroid(drug: str) -> None:
+    # dapsone (used for cutaneous lupus) is not a corticosteroid: no error, no steroid dose
+    meds = meds_frame([rec("prednisone", -10, None, 10.0), rec(drug, 0, None, 100.0)])
+    out = ep.score(visit_frame([0, 84, 168]), VALLADOLID, medications=meds)
+    assert_value(pick(out, CUM, W24), 1680.0)
+
+
 def test_end_day_column_may_be_absent_meaning_ongoing() -> None:
     meds = meds_frame([rec("prednisone", -10, None, 10.0)]).drop(columns=["end_day"])
     out = ep.score(visit_frame([0, 84, 168]), VALLADOLID, medications=meds)
@@ -550,6 +558,33 @@ def test_tf_rituximab_visit_column_is_ignored() -> None:
                    prednisone=[5.0, 5.0, 30.0, 30.0])
     assert_result(pick(out, TF, W24), False)
     assert_result(pick(out, TF, M12), False)
+
+
+def test_tf_rituximab_before_day_0_without_baseline_visit_is_not_in_period() -> None:
+    # rituximab on day -60 is before the period (0 < day); the first visit is day 7
+    out = tf_score([rec("prednisone", -30, None, 5.0), rec("rituximab", -60, -60, None)],
+                   days=[7, 84, 168, 365])
+    assert_result(pick(out, TF, W24), False)
+    assert_result(pick(out, TF, M12), False)
+
+
+def test_tf_rituximab_before_day_0_with_baseline_visit_is_not_in_period() -> None:
+    out = tf_score([rec("prednisone", -30, None, 5.0), rec("rituximab", -60, -60, None)],
+                   days=[0, 84, 168, 365])
+    assert_result(pick(out, TF, W24), False)
+    assert_result(pick(out, TF, M12), False)
+
+
+def test_tf_rituximab_after_last_visit_but_before_timepoint_is_a_failure() -> None:
+    # Visits 0 and 84 only (no week-24 or month-12 visit): the table records rituximab on
+    # day 150, within "by week 24" (period <= T = 168 when there is no assessment visit).
+    # An event observed in the period is True even without an assessment visit.
+    out = tf_score([rec("prednisone", -30, None, 5.0), rec("rituximab", 150, 150, None)],
+                   days=[0, 84])
+    for tp in (W24, M12):
+        row = pick(out, TF, tp)
+        assert_result(row, True)
+        assert "(d)" in row.reason, row.reason
 
 
 def test_tf_mycophenolate_already_taken_on_day_0_is_not_new() -> None:

@@ -34,8 +34,10 @@ PREDNISONE_EQUIVALENT_MG: dict[str, float] = {
     "triamcinolone": 4.0,
     "deflazacort": 6.0,
 }
-#: names that look like a corticosteroid; one that is not in the table is an error
-_STEROID_LIKE = re.compile(r"(cort|sone\b|solone\b|olone\b|onide\b|deflazacort)")
+#: stems of glucocorticoid names; a name with one that is not in the table is an error
+_STEROID_LIKE = re.compile(
+    r"(?:cort|methasone|metasone|nisone|nisolone|cinolone|onide|betasol|fluocin|casone)"
+)
 IMMUNOSUPPRESSANTS: frozenset[str] = frozenset({
     "mycophenolate", "mycophenolic", "mmf", "cyclophosphamide", "azathioprine", "tacrolimus",
     "cyclosporine", "ciclosporin", "voclosporin", "methotrexate", "leflunomide", "sirolimus",
@@ -111,6 +113,17 @@ class Medications:
         total = np.bincount(self.code, weights=self.steroid_rate * days, minlength=n_subjects)
         return np.round(total, 9)
 
+    def first_start(self, which: np.ndarray, n_subjects: int, after: np.ndarray,
+                    until: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per subject: (day of the first record selected by `which` that starts in
+        ``(after, until]``, -1 if none; the number of such records)."""
+        code, start = self.code[which], self.start[which]
+        inside = (start > after[code]) & (start <= until[code])
+        first = np.full(n_subjects, np.iinfo(np.int64).max)
+        np.minimum.at(first, code[inside], start[inside])
+        count = np.bincount(code[inside], minlength=n_subjects)
+        return np.where(count > 0, first, -1), count
+
     def started_in(self, which: np.ndarray, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Per visit row: did a record selected by `which` start after the subject's
         previous visit and on or before this one?"""
@@ -177,7 +190,8 @@ def prepare_medications(meds: pd.DataFrame, subjects: np.ndarray) -> Medications
                     0.0)
     protocol = np.zeros(len(frame), dtype=bool)
     if "protocol" in frame.columns:
-        protocol = frame["protocol"].fillna(False).astype(bool).to_numpy()
+        text = frame["protocol"].astype("string").str.strip().str.lower()
+        protocol = text.isin(["true", "t", "yes", "y", "1", "1.0"]).to_numpy(dtype=bool)
     stop = np.where(has_end, end + 1, _FOREVER).astype(np.int64)
     start = start.astype(np.int64)
     immuno = pd.Series(first).isin(IMMUNOSUPPRESSANTS).to_numpy()
@@ -186,4 +200,5 @@ def prepare_medications(meds: pd.DataFrame, subjects: np.ndarray) -> Medications
     taken = pd.MultiIndex.from_arrays([code[on_day0], first[on_day0]])
     already = pd.MultiIndex.from_arrays([code, first]).isin(taken)
     new = immuno & (start > 0) & ~protocol & ~already
-    return Medications(code.astype(np.int64), start, stop, rate, first == RITUXIMAB, new)
+    rituximab = (first == RITUXIMAB) & (start > 0)  # given during the study
+    return Medications(code.astype(np.int64), start, stop, rate, rituximab, new)

@@ -23,17 +23,22 @@ def _per_subject(ctx: Context, node) -> None:
 
 def _day_text(v, rows: np.ndarray, template: str) -> pd.Categorical:
     """`template` formatted with the day of each row (no reason where row is -1)."""
-    days = np.where(rows >= 0, v.day[np.maximum(rows, 0)], 0)
+    return _days_text(np.where(rows >= 0, v.day[np.maximum(rows, 0)], -1), rows >= 0, template)
+
+
+def _days_text(days: np.ndarray, present: np.ndarray, template: str) -> pd.Categorical:
+    """`template` formatted with each day, where `present` (distinct days formatted once)."""
     codes, uniques = pd.factorize(days)
-    texts = [template.format(day=d) for d in uniques]
-    cat = pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object).unique())
-    return reasons.where(rows >= 0, cat)
+    texts = pd.Index([template.format(day=d) for d in uniques], dtype=object)
+    return reasons.where(present, pd.Categorical.from_codes(codes, categories=texts))
 
 
 def ever(c: Ever, ctx: Context) -> Outcome:
     """True if the event is met at a visit of the period; see :class:`Ever`."""
     _per_subject(ctx, c)
     v, tp = ctx.visits, ctx.timepoint
+    if _dosing_event(c, v):
+        return _ever_from_records(c, ctx)
     every = ctx.every_visit()
     inner = evaluate(c.ever, every)
     recorded = np.zeros(v.n_rows, dtype=bool)
@@ -112,6 +117,33 @@ def throughout(c: Throughout, ctx: Context) -> Outcome:
         reasons.where(~failed, _day_text(v, first_unknown, label + ": unknown at day {day}")),
     )
     return Outcome(value, why)
+
+
+def _dosing_event(c: Ever, v) -> bool:
+    """A rituximab / new immunosuppressant flag, with a medications table to date it."""
+    inner = c.ever
+    return (v.medications is not None and isinstance(inner, Compare)
+            and inner.variable in ("rituximab", "new_immunosuppressant") and inner.at == "visit"
+            and inner.op == "==" and inner.value == 1 and not inner.change_from and not inner.of)
+
+
+def _ever_from_records(c: Ever, ctx: Context) -> Outcome:
+    """With a medications table a dosing event is dated by its record, not by a visit:
+    it counts when it starts in the period (0 < day <= assessment visit, or <= T)."""
+    v, tp, meds = ctx.visits, ctx.timepoint, ctx.visits.medications
+    end = np.where(ctx.rows >= 0, v.day[np.maximum(ctx.rows, 0)], tp.day)
+    after = np.full(v.n_subjects, max(0, c.after_day if c.after_day is not None else 0))
+    which = getattr(meds, c.ever.variable)
+    day, count = meds.first_start(which, v.n_subjects, after, end)
+    seen, no_visit = day >= 0, ctx.rows < 0
+    label = c.describe()
+    why = reasons.coalesce(
+        _days_text(day, seen, label + " (day {day})"),
+        reasons.const(~seen & no_visit, "no visit in window"),
+        reasons.const(~seen & ~no_visit, f"no {label} in the period"),
+    )
+    value = pd.arrays.BooleanArray(seen, ~seen & no_visit)
+    return Outcome(value, why, {"visits": count})
 
 
 def _daily_dose_cap(c: Throughout, v) -> bool:
