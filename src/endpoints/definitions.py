@@ -313,8 +313,18 @@ Endpoint = Annotated[
 ]
 
 
+class Arm(Model):
+    """A randomised arm: its label (as in the visit table's ``arm`` column), what it
+    receives, and whether it is the control that other arms are compared with."""
+
+    label: str
+    description: str = ""
+    control: bool = False
+
+
 class TrialDefinition(Model):
-    """A trial: its ID, timepoints, named criteria and endpoint definitions.
+    """A trial: its ID, arms, planned visit days (``schedule``, screening included),
+    timepoints, named criteria and endpoint definitions.
 
     Examples
     --------
@@ -330,6 +340,8 @@ class TrialDefinition(Model):
     title: str
     source: str = ""
     notes: tuple[str, ...] = ()
+    arms: tuple[Arm, ...] = ()
+    schedule: tuple[int, ...] = ()
     timepoints: tuple[Timepoint, ...] = Field(min_length=1)
     criteria: dict[str, Criterion] = Field(default_factory=dict)
     endpoints: tuple[Endpoint, ...] = Field(min_length=1)
@@ -339,6 +351,8 @@ class TrialDefinition(Model):
         labels = [t.label for t in self.timepoints]
         if len(set(labels)) != len(labels):
             raise ValueError(f"timepoint labels must be unique: {labels}")
+        if sum(a.control for a in self.arms) > 1:
+            raise ValueError("at most one arm can be the control")
         names = [e.name for e in self.endpoints]
         if len(set(names)) != len(names):
             raise ValueError(f"endpoint names must be unique: {names}")
