@@ -1,0 +1,122 @@
+"""ADaM-style export: the result table as a CDISC-like long dataset (one record per
+subject x parameter x analysis visit), for teams that feed results into ADaM pipelines.
+
+Variables: ``STUDYID``, ``USUBJID``, ``PARAMCD`` (at most 8 characters), ``PARAM``,
+``PARCAT1`` (endpoint kind), ``AVISIT``, ``AVISITN`` (target study day), ``ADY``,
+``AVALC`` (the category for categorical endpoints, else ``"Y"``/``"N"`` for binary ones),
+``AVAL`` (1/0 for binary endpoints, the value for continuous ones) and ``REASON``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import registry
+from .errors import InputError
+
+ADAM_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "PARCAT1", "AVISIT", "AVISITN",
+                "ADY", "AVALC", "AVAL", "REASON"]
+
+
+def paramcd(names: list[str]) -> dict[str, str]:
+    """Short parameter codes (<= 8 characters, unique) for endpoint names.
+
+    Names of up to 8 characters are upper-cased; ``<variable>_change`` becomes the
+    variable's first 5 characters + ``CHG``; other names their words' initials. A code
+    already taken gets a numeric suffix.
+
+    Examples
+    --------
+    >>> paramcd(["sri4", "complete_renal_response", "anti_dsdna_change", "c3_change"])
+    {'sri4': 'SRI4', 'complete_renal_response': 'CRR', 'anti_dsdna_change': 'ANTIDCHG', 'c3_change': 'C3CHG'}
+    """  # noqa: E501
+    codes: dict[str, str] = {}
+    for name in sorted(names, key=lambda n: (len(n), n)):
+        if len(name) <= 8:
+            code = name.upper()
+        elif name.endswith("_change"):
+            code = name[: -len("_change")].replace("_", "")[:5].upper() + "CHG"
+        else:
+            code = "".join(word[0] for word in name.split("_")).upper()[:8]
+        base, k = code, 1
+        while code in codes.values():
+            k += 1
+            code = f"{base[: 8 - len(str(k))]}{k}"
+        codes[name] = code
+    return {name: codes[name] for name in names}
+
+
+def to_adam(results: pd.DataFrame) -> pd.DataFrame:
+    """Convert a result table of :func:`endpoints.score` to an ADaM-style dataset.
+
+    Parameters
+    ----------
+    results : DataFrame
+        The output of ``score`` (one trial or several).
+
+    Returns
+    -------
+    DataFrame
+        Columns as in the module docstring, in the result table's row order.
+
+    Examples
+    --------
+    >>> import endpoints as ep, warnings
+    >>> warnings.simplefilter("ignore", ep.EndpointsWarning)
+    >>> visits = pd.DataFrame({"subject_id": ["S1", "S1"], "day": [0, 84],
+    ...                        "upcr": [3.0, 0.4], "egfr": [90.0, 80.0]})
+    >>> adam = to_adam(ep.score(visits, "NCT03580291"))
+    >>> crr = adam[adam.PARAMCD == "CRR"][["AVISIT", "ADY", "AVALC", "AVAL"]]
+    >>> print(crr.to_string(index=False))
+     AVISIT  ADY AVALC  AVAL
+    Week 12   84     Y   1.0
+    Week 24 <NA>  <NA>  <NA>
+    """
+    missing = [c for c in ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result",
+                           "category", "value", "reason") if c not in results.columns]
+    if missing:
+        raise InputError(missing[0], "not a result table of endpoints.score")
+    meta = _parameters(results["trial_id"].dropna().unique())
+    keys = results[["trial_id", "endpoint", "timepoint"]].astype(object)
+    info = keys.merge(meta, how="left", on=["trial_id", "endpoint", "timepoint"])
+    binary = info["binary"].fillna(False).to_numpy(dtype=bool)
+    result = results["result"].astype("boolean").reset_index(drop=True)
+    yes_no = result.map({True: "Y", False: "N"}).astype("string")
+    category = results["category"].astype("string").reset_index(drop=True)
+    avalc = category.fillna(yes_no.where(binary))  # CR / PR / NR where there is a category
+    value = pd.Series(results["value"], dtype="Float64").reset_index(drop=True)
+    aval = value.where(~binary | value.notna(), result.astype("Float64"))
+    codes = paramcd(sorted(set(results["endpoint"])))
+    column = results.reset_index(drop=True)
+    out = pd.DataFrame({
+        "STUDYID": column["trial_id"].astype("string"),
+        "USUBJID": column["subject_id"].astype("string"),
+        "PARAMCD": column["endpoint"].map(codes).astype("string"),
+        "PARAM": info["param"].astype("string"),
+        "PARCAT1": info["kind"].astype("string"),
+        "AVISIT": column["timepoint"].astype("string").str.capitalize(),
+        "AVISITN": info["avisitn"].astype("Int64"),
+        "ADY": column["day"].astype("Int64"),
+        "AVALC": avalc,
+        "AVAL": aval,
+        "REASON": column["reason"].astype("string"),
+    }, columns=ADAM_COLUMNS)
+    return out.set_axis(results.index)
+
+
+def _parameters(trial_ids) -> pd.DataFrame:
+    """Per trial x endpoint x timepoint: kind, whether binary, PARAM text, AVISITN."""
+    rows = []
+    for trial_id in trial_ids:
+        trial = registry.get_trial(trial_id)
+        day = {t.label: t.day for t in trial.timepoints}
+        for e in trial.endpoints:
+            binary = e.kind in ("response", "event", "time_to_event") or (
+                e.kind == "categorical" and e.binary)
+            param = (e.description or e.name.replace("_", " ").capitalize()).split(". ")[0]
+            rows += [{"trial_id": trial_id, "endpoint": e.name, "timepoint": tp,
+                      "kind": e.kind, "binary": binary, "param": param[:200],
+                      "avisitn": day[tp]} for tp in e.timepoints]
+    columns = ["trial_id", "endpoint", "timepoint", "kind", "binary", "param", "avisitn"]
+    return pd.DataFrame(rows, columns=columns).astype({"trial_id": object, "endpoint": object,
+                                                        "timepoint": object})
