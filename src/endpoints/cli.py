@@ -1,0 +1,221 @@
+"""The ``endpoints`` command line: list and describe trials, score, summarise and
+simulate visit tables in batch.
+
+Bad input ends with exit code 2 and a one-line message on standard error, never a
+traceback. The CLI only calls the public API.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+
+import endpoints as ep
+
+from .io import check_writable, read_table, write_table
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Score lupus and lupus nephritis trial endpoints over visit tables.")
+
+Output = Annotated[Path, typer.Option("--output", "-o", help="Output file (.csv or .parquet)")]
+
+
+@app.callback()
+def _setup() -> None:
+    """One line per warning on standard error, like the error messages."""
+    warnings.formatwarning = lambda message, category, *args, **kwargs: (
+        f"warning: {message}\n")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _run(action):
+    """Run `action`, turning the library's and the file system's errors into exit 2."""
+    try:
+        return action()
+    except (ep.EndpointsError, OSError, ValueError, KeyError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _fail(message)
+
+
+@app.command()
+def trials() -> None:
+    """List the registered trials."""
+    for trial_id in ep.list_trials():
+        typer.echo(f"{trial_id}  {ep.get_trial(trial_id).title}")
+
+
+@app.command()
+def describe(
+    trial_id: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the definition as JSON")] = False,
+) -> None:
+    """Describe a trial: arms, timepoints and endpoints."""
+    trial = _run(lambda: ep.get_trial(trial_id))
+    if as_json:
+        typer.echo(trial.model_dump_json(indent=2))
+        return
+    typer.echo(f"{trial.id}: {trial.title}\nsource: {trial.source}")
+    for arm in trial.arms:
+        typer.echo(f"arm {arm.label}{' (control)' if arm.control else ''}: {arm.description}")
+    typer.echo("timepoints: " + ", ".join(f"{t.label} (day {t.day} ± {t.window})"
+                                          for t in trial.timepoints))
+    for e in trial.endpoints:
+        typer.echo(f"- {e.name} [{e.kind}] at {', '.join(e.timepoints)}: {e.description}")
+
+
+def _mapping(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ep.InputError(str(path), "expected a mapping of column names to canonical names")
+    return data
+
+
+def _units(pairs: list[str] | None) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    out = {}
+    for pair in pairs:
+        column, sep, unit = pair.partition("=")
+        if not sep or not column or not unit:
+            raise ep.InputError(pair, "expected COLUMN=UNIT, e.g. upcr=mg/mmol")
+        out[column.strip()] = unit.strip()
+    return out
+
+
+@app.command()
+def score(
+    input: Annotated[Path, typer.Argument(help="Visit table: .csv, .parquet, .xpt, .sas7bdat")],
+    trial: Annotated[str, typer.Option("--trial", "-t", help="Trial ID or definition file")],
+    output: Output,
+    medications: Annotated[Path | None, typer.Option(help="Medications table")] = None,
+    columns: Annotated[Path | None, typer.Option(
+        help="JSON or TOML file mapping input column names to canonical names")] = None,
+    units: Annotated[list[str] | None, typer.Option(
+        "--units", help="Declared unit COLUMN=UNIT (repeatable)")] = None,
+    chunk_subjects: Annotated[int, typer.Option(
+        help="Score this many subjects at a time (progress bar for large files)")] = 100_000,
+    adam: Annotated[bool, typer.Option(help="Write the ADaM-style dataset instead")] = False,
+    engine: Annotated[str, typer.Option(
+        help="pandas, or dask for Parquet datasets larger than memory")] = "pandas",
+) -> None:
+    """Score every endpoint of a trial for every subject of a visit table."""
+    if engine not in ("pandas", "dask"):
+        _fail(f"unknown engine {engine!r}; use pandas or dask")
+    _run(lambda: check_writable(output))
+    definition = _run(lambda: _trial(trial))
+    mapping = _run(lambda: _mapping(columns))
+    declared = _run(lambda: _units(units))
+    if engine == "dask":
+        _run(lambda: _score_dask(input, definition, output, mapping, declared, medications))
+        return
+    visits = _run(lambda: read_table(input))
+    meds = _run(lambda: read_table(medications)) if medications is not None else None
+    results = _run(lambda: _score_chunks(visits, definition, meds, mapping, declared,
+                                         chunk_subjects))
+    _run(lambda: write_table(ep.to_adam(results) if adam else results, output))
+    typer.echo(f"scored {results.subject_id.nunique()} subjects, {len(results)} rows -> {output}",
+               err=True)
+
+
+def _trial(trial: str):
+    path = Path(trial)
+    if path.suffix.lower() in (".toml", ".json") and path.exists():
+        return ep.load_trial(path)
+    return ep.get_trial(trial)
+
+
+def _score_chunks(visits, definition, meds, mapping, declared, size: int) -> pd.DataFrame:
+    from tqdm import tqdm
+
+    subject_column = next((u for u, c in (mapping or {}).items() if c == "subject_id"),
+                          "subject_id")
+    if subject_column not in visits.columns or size <= 0:
+        return ep.score(visits, definition, medications=meds, columns=mapping, units=declared)
+    ids = pd.unique(visits[subject_column].dropna())
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [ids]
+    parts = []
+    for chunk in tqdm(chunks, desc="scoring", unit="chunk", disable=len(chunks) < 2,
+                      file=sys.stderr):
+        part = visits[visits[subject_column].isin(chunk)]
+        meds_part = None if meds is None else meds[meds["subject_id"].isin(chunk)]
+        parts.append(ep.score(part, definition, medications=meds_part, columns=mapping,
+                              units=declared))
+    missing = visits[subject_column].isna()
+    if missing.any():  # let score() report the missing subject ID
+        ep.score(visits[missing], definition, columns=mapping, units=declared)
+    results = pd.concat(parts, ignore_index=True)
+    order = np.lexsort((results.index.to_numpy(), results["subject_id"].to_numpy(dtype=str)))
+    return results.iloc[order].reset_index(drop=True)
+
+
+def _score_dask(input, definition, output, mapping, declared, medications) -> None:
+    import dask.dataframe as dd
+
+    if output.suffix.lower() not in (".parquet", ".pq", ""):
+        raise ep.InputError(str(output), "the dask engine writes a Parquet dataset")
+    visits = dd.read_parquet(input)
+    meds = read_table(medications) if medications is not None else None
+    results = ep.score(visits, definition, medications=meds, columns=mapping, units=declared)
+    results.to_parquet(output, write_index=False)
+    typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def summarize(
+    results: Annotated[Path, typer.Argument(help="Result table written by `endpoints score`")],
+    visits: Annotated[Path, typer.Option(help="The visit table (for the arm of each subject)")],
+    output: Output,
+    by: Annotated[str, typer.Option(help="Grouping column of the visit table")] = "arm",
+    missing: Annotated[str, typer.Option(help="non_responder or observed")] = "non_responder",
+) -> None:
+    """Summarise a result table by arm: rates with CIs, differences, statistics."""
+    table = _run(lambda: read_table(results))
+    table = _run(lambda: _typed_results(table))
+    visit_table = _run(lambda: read_table(visits))
+    summary = _run(lambda: ep.summarize(table, visit_table, by=by, missing=missing))
+    _run(lambda: write_table(summary, output))
+    typer.echo(f"summarised {len(summary)} rows -> {output}", err=True)
+
+
+def _typed_results(table: pd.DataFrame) -> pd.DataFrame:
+    """Restore the result table's dtypes after a round trip through CSV."""
+    needed = {"trial_id", "subject_id", "endpoint", "timepoint", "day", "result", "category",
+              "value", "reason"}
+    if not needed <= set(table.columns):
+        raise ep.InputError(", ".join(sorted(needed - set(table.columns))),
+                            "missing: not a result table of `endpoints score`")
+    return table.astype({"trial_id": "string", "subject_id": "string", "endpoint": "string",
+                         "timepoint": "string", "day": "Int64", "result": "boolean",
+                         "category": "string", "value": "Float64", "reason": "string"})
+
+
+@app.command()
+def simulate(
+    trial_id: str,
+    output: Output,
+    n_per_arm: Annotated[int, typer.Option(help="Subjects per arm")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+) -> None:
+    """Write a synthetic visit table for a built-in trial."""
+    visits = _run(lambda: ep.simulate(trial_id, n_per_arm=n_per_arm, seed=seed))
+    _run(lambda: write_table(visits, output))
+    typer.echo(f"simulated {visits.subject_id.nunique()} subjects -> {output}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
