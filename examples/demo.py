@@ -1,6 +1,8 @@
-"""Score the bundled example visit table for NCT03580291 and print a readable summary.
+"""Score the bundled example visit table for NCT03917797 (MSC-ROLE) and print a summary.
 
-Run with ``make demo`` (or ``python examples/demo.py`` inside the environment).
+The table is synthetic (``python examples/make_example_data.py`` draws it with
+``ep.simulate``). Run with ``make demo`` (or ``python examples/demo.py`` inside the
+environment).
 """
 
 from pathlib import Path
@@ -9,40 +11,71 @@ import pandas as pd
 
 import endpoints as ep
 
-TRIAL = "NCT03580291"
-visits = pd.read_csv(Path(__file__).with_name("nct03580291_visits.csv"))
-results = ep.score(visits, TRIAL)
-arms = visits.drop_duplicates("subject_id").set_index("subject_id")["arm"]
-results["arm"] = results["subject_id"].map(arms)
-
+TRIAL = "NCT03917797"
+visits = pd.read_csv(Path(__file__).with_name("nct03917797_visits.csv"))
 trial = ep.get_trial(TRIAL)
+results = ep.score(visits, TRIAL)
+arm_of = visits.drop_duplicates("subject_id").set_index("subject_id")["arm"]
+results["arm"] = pd.Categorical(results["subject_id"].map(arm_of),
+                                categories=[a.label for a in trial.arms])
+order = {tp.label: tp.day for tp in trial.timepoints}
+
+
+def section(title: str) -> None:
+    print(f"\n{title}\n{'-' * len(title)}")
+
+
+def by_timepoint(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort the (endpoint, timepoint) index by endpoint, then timepoint day."""
+    return frame.sort_index(level=["endpoint", "timepoint"],
+                            key=lambda ix: ix.map(order) if ix.name == "timepoint" else ix)
+
+
 print(f"{trial.id}: {trial.title}")
-n_subjects = visits.subject_id.nunique()
-print(f"{n_subjects} subjects, {len(visits)} visits -> {len(results)} result rows\n")
+arms = ", ".join(f"{a.label} {n}" for a, n in zip(
+    trial.arms, visits.groupby("arm").subject_id.nunique()[[a.label for a in trial.arms]],
+    strict=True))
+print(f"{visits.subject_id.nunique()} subjects ({arms}), {len(visits)} visits "
+      f"-> {len(results)} result rows")
 
-binary = results[results.endpoint.str.contains("renal_response")]
-summary = binary.groupby(["endpoint", "timepoint", "arm"], sort=False).agg(
-    subjects=("subject_id", "size"),
-    responders=("result", lambda r: int((r == True).sum())),  # noqa: E712
-    non_responders=("result", lambda r: int((r == False).sum())),  # noqa: E712
-    not_evaluable=("result", lambda r: int(r.isna().sum())),
+# Binary endpoints: met / not met / not evaluable, with the rate among the evaluable.
+binary = {e.name for e in trial.endpoints
+          if e.kind in ("response", "event") or (e.kind == "categorical" and e.binary)}
+rows = results[results.endpoint.isin(binary)]
+counts = rows.groupby(["endpoint", "timepoint", "arm"], observed=True)["result"].agg(
+    met=lambda r: int((r == True).sum()),  # noqa: E712
+    not_met=lambda r: int((r == False).sum()),  # noqa: E712
+    not_evaluable=lambda r: int(r.isna().sum()),
 )
-print("Renal response (counts; not evaluable = no visit in window or missing data)")
-print(summary.to_string(), "\n")
+cells = counts.apply(
+    lambda c: f"{c.met:2d} / {c.not_met:2d} / {c.not_evaluable:d}"
+    + (f"  ({c.met / (c.met + c.not_met):4.0%})" if c.met + c.not_met else ""), axis=1)
+section("Binary endpoints: met / not met / not evaluable (rate among evaluable)")
+print(by_timepoint(cells.unstack("arm")).to_string())
 
-categories = results[results.endpoint == "renal_response"]
-print("renal_response categories")
-print(pd.crosstab([categories.timepoint, categories.arm], categories.category.fillna("<NA>")), "\n")
+section("renal_response (month 12) category by arm")
+renal = results[results.endpoint == "renal_response"]
+table = pd.crosstab(renal.arm, renal.category.fillna("not evaluable"), margins=True,
+                    margins_name="total")
+print(table.reindex(columns=["CR", "PR", "NR", "not evaluable", "total"], fill_value=0)
+      .to_string())
 
-tte = results[results.endpoint.str.startswith("time_to")]
-print("Time to response by week 24 (median day among responders)")
-print(tte[tte.result == True].groupby(["endpoint", "arm"])["value"].median().to_string(), "\n")  # noqa: E712
+section("Change from baseline: mean (n evaluable) by arm")
+change = results[results.endpoint.isin({e.name for e in trial.endpoints if e.kind == "change"})]
+summary = change.groupby(["endpoint", "timepoint", "arm"], observed=True)["value"].agg(
+    ["mean", "count"])
+cells = summary.apply(lambda s: f"{s['mean']:7.1f} ({int(s['count'])})", axis=1)
+print(by_timepoint(cells.unstack("arm")).to_string())
 
-change = results[results.endpoint.str.endswith("_change") & (results.timepoint == "week 24")]
-print("Change from baseline at week 24 (mean)")
-print(change.groupby(["endpoint", "arm"])["value"].mean().round(2).unstack().to_string(), "\n")
+section("Most common reasons for non-response (failed criteria, month 12)")
+responses = ["complete_renal_response", "partial_renal_response", "sri4"]
+failed = results[results.endpoint.isin(responses) & (results.result == False)  # noqa: E712
+                 & results.reason.str.startswith("not met: ")]
+criteria = failed.assign(
+    criterion=failed.reason.str.removeprefix("not met: ").str.split(", ")).explode("criterion")
+top = criteria.value_counts(["endpoint", "criterion"]).rename("subjects").head(8)
+print(top.to_string())
 
-print("Reasons for non-response or missing results (renal_response, week 24), most common:")
-not_responding = ~categories.result.fillna(False).astype(bool)
-reasons = categories[(categories.timepoint == "week 24") & not_responding]
-print(reasons.reason.value_counts().head(8).to_string())
+section("Why results are not evaluable (all endpoints)")
+missing = results[results.result.isna() & results.value.isna()]
+print(missing.reason.value_counts().head(5).rename("results").to_string())

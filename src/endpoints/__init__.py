@@ -7,6 +7,7 @@ Examples
 ['NCT02633163', 'NCT03580291', 'NCT03673748', 'NCT03917797']
 """
 
+from .adam import to_adam
 from .clinical import (
     compute_egfr_ckd_epi_2009,
     compute_egfr_ckd_epi_2021,
@@ -24,6 +25,8 @@ from .errors import (
 )
 from .listings import flare_events
 from .registry import get_trial, list_trials, load_trial, register
+from .simulate import simulate
+from .summary import summarize
 
 __all__ = [
     "DefinitionError",
@@ -42,5 +45,8 @@ __all__ = [
     "load_trial",
     "register",
     "score",
+    "simulate",
+    "summarize",
+    "to_adam",
 ]
 __version__ = "0.1.0"

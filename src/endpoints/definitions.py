@@ -233,7 +233,13 @@ class Timepoint(Model):
 
 
 class EndpointBase(Model):
-    """Fields every endpoint definition has: its name, timepoints and provenance."""
+    """Fields every endpoint definition has: its name, timepoints and provenance.
+
+    ``applies_if`` restricts the endpoint to subjects meeting it (others get `<NA>` with
+    the ``not_applicable`` reason). ``favourable`` says whether a True result is the good
+    outcome (a response) or the bad one (a failure, a flare); summaries that impute
+    missing results impute the unfavourable outcome.
+    """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     timepoints: tuple[str, ...] = Field(min_length=1)
@@ -242,6 +248,7 @@ class EndpointBase(Model):
     notes: tuple[str, ...] = ()
     applies_if: Criterion | None = None
     not_applicable: str = "not applicable"
+    favourable: bool = True
 
 
 class Response(EndpointBase):

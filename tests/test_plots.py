@@ -1,0 +1,202 @@
+"""Tests of ``endpoints.plots``: every figure renders to PNG and draws what it should.
+
+Small hand-written visit tables; the expected lines, markers and medians are worked out
+by hand from them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+import endpoints as ep
+from endpoints import plots
+
+matplotlib.use("Agg")
+MSC_ROLE = "NCT03917797"  # timepoints week 24 (day 168), month 12 (day 365)
+
+
+@pytest.fixture(scope="module")
+def visits() -> pd.DataFrame:
+    """Four subjects, two per arm; visit days jitter around 0, 28, 168 and 365."""
+    return pd.DataFrame({
+        "subject_id": [1] * 4 + [2] * 4 + [3] * 4 + [4] * 4,
+        "day": [0, 28, 168, 365, 0, 30, 170, 362, 0, 28, 166, 365, 0, 27, 168, 366],
+        "arm": ["MSC"] * 8 + ["Placebo"] * 8,
+        "upcr": [3.0, 2.0, 1.0, 0.4, 5.0, 4.0, 2.0, 0.2,
+                 2.0, 2.5, 2.0, 1.5, 4.0, 3.5, None, 3.0],
+        "egfr": [90.0] * 16,
+        "prednisone": [40.0, 30.0, 10.0, 5.0, 60.0, 40.0, 20.0, 10.0,
+                       40.0, 40.0, 15.0, 10.0, 20.0, 20.0, 10.0, 7.5],
+        "new_immunosuppressant": [False] * 16,
+        "rituximab": [False] * 16,
+        # subject 2: mild/moderate flare at day 30 (4 -> 8); subject 3: severe at day 166
+        "sledai": [6, 4, 4, 2, 4, 8, 6, 4, 10, 10, 14, 8, 6, 6, 6, 6],
+        # subject 4: new BILAG B (renal) at day 27 (C -> B)
+        "bilag_renal": ["C"] * 12 + ["C", "B", "B", "C"],
+    })
+
+
+@pytest.fixture(scope="module")
+def results(visits) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ep.EndpointsWarning)
+        return ep.score(visits, MSC_ROLE)
+
+
+def assert_png(fig: Figure, tmp_path, name: str = "x.png") -> None:
+    assert isinstance(fig, Figure)
+    path = tmp_path / name
+    fig.savefig(path)
+    assert path.exists() and path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def line(ax, label: str):
+    found = [ln for ln in ax.get_lines() if ln.get_label() == label]
+    assert len(found) == 1, [ln.get_label() for ln in ax.get_lines()]
+    return found[0]
+
+
+def test_importing_endpoints_does_not_import_matplotlib_or_statsmodels():
+    code = ("import sys, endpoints; "
+            "assert 'matplotlib' not in sys.modules, 'matplotlib'; "
+            "assert 'statsmodels' not in sys.modules, 'statsmodels'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_response_over_time(results, visits, tmp_path):
+    fig = plots.response_over_time(results, visits, "treatment_failure")
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    assert ax.get_title() == "treatment_failure"
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert len(ax.containers) == 2  # one errorbar series per arm
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["week 24", "month 12"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["MSC (N=2)", "Placebo (N=2)"]
+    # treatment failure = prednisone > 10 at week 24 (subjects 2 and 3) -> 1/2 per arm
+    summary = ep.summarize(results, visits)
+    tf = summary[summary.endpoint == "treatment_failure"]
+    assert tf.proportion.tolist() == [0.5, 0.5, 0.5, 0.5]
+    for container in ax.containers:
+        y = container.lines[0].get_ydata()
+        assert list(y) == [0.5, 0.5]
+
+
+def test_response_over_time_rejects_non_binary_and_unknown(results, visits):
+    with pytest.raises(ValueError, match="not binary"):
+        plots.response_over_time(results, visits, "sledai_change")
+    with pytest.raises(ValueError, match="not in the results"):
+        plots.response_over_time(results, visits, "no_such_endpoint")
+
+
+def test_upcr_trajectories(visits, tmp_path):
+    fig = plots.upcr_trajectories(visits)
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    collections = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert [len(c.get_segments()) for c in collections] == [2, 2]  # subjects per arm
+    assert [ln.get_label() for ln in ax.get_lines()] == ["MSC median", "Placebo median"]
+    assert ax.get_xlabel() == "Study day" and "UPCR" in ax.get_ylabel()
+    assert ax.get_legend() is not None
+    # days 166-170 pool into one visit at the median day of the pooled days (168)
+    msc = line(ax, "MSC median")
+    assert list(msc.get_xdata()) == [0.0, 28.0, 168.0, 365.0]
+    assert list(msc.get_ydata()) == pytest.approx([4.0, 3.0, 1.5, 0.3])
+    placebo = line(ax, "Placebo median")
+    assert list(placebo.get_ydata()) == [3.0, 3.0, 2.0, 2.25]  # subject 4's day 168 missing
+
+
+def test_upcr_trajectories_options(visits, tmp_path):
+    fig = plots.upcr_trajectories(visits, by=None, column="prednisone", bin_days=0, log=True)
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    assert [ln.get_label() for ln in ax.get_lines()] == ["all subjects median"]
+    assert len(line(ax, "all subjects median").get_xdata()) == len(set(visits.day))
+    with pytest.raises(ep.InputError, match="c3"):
+        plots.upcr_trajectories(visits, column="c3")
+    with pytest.raises(ep.InputError, match="site"):
+        plots.upcr_trajectories(visits, by="site")
+
+
+def test_event_chart(visits, results, tmp_path):
+    fig = plots.event_chart(visits, results)
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    (subjects,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(subjects.get_segments()) == 4
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3", "4"]
+    mild = line(ax, "mild/moderate flare")
+    assert (list(mild.get_xdata()), list(mild.get_ydata())) == ([30.0], [1.0])
+    severe = line(ax, "severe flare")
+    assert (list(severe.get_xdata()), list(severe.get_ydata())) == ([166.0], [2.0])
+    bilag = line(ax, "BILAG new B flare")
+    assert (list(bilag.get_xdata()), list(bilag.get_ydata())) == ([27.0], [3.0])
+    # failures of subjects 2 and 3 at their week-24 visits, once each (not again at month 12)
+    failure = line(ax, "treatment failure (assessment visit)")
+    assert sorted(zip(failure.get_xdata(), failure.get_ydata(), strict=True)) == [
+        (166.0, 2.0), (170.0, 1.0)]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "arm: MSC" in labels and "arm: Placebo" in labels
+    assert ax.get_title() and ax.get_xlabel() == "Study day"
+
+
+def test_event_chart_without_results_or_flare_columns(visits, tmp_path):
+    fig = plots.event_chart(visits[["subject_id", "day"]], by=None)
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    assert ax.get_lines() == []
+    assert len(ax.collections[0].get_segments()) == 4
+    with pytest.raises(ValueError, match="not in the results"):
+        plots.event_chart(visits, results=pd.DataFrame(
+            {"trial_id": [], "subject_id": [], "endpoint": [], "day": [], "result": [],
+             "value": []}), endpoints=["treatment_failure"])
+
+
+def test_steroid_dose(visits, tmp_path):
+    fig = plots.steroid_dose(visits)
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    assert [ln.get_label() for ln in ax.get_lines()] == ["MSC median", "Placebo median"]
+    assert len(ax.collections) == 2  # one IQR band per arm
+    msc = line(ax, "MSC median")
+    assert list(msc.get_xdata()) == [0.0, 28.0, 168.0, 365.0]
+    assert list(msc.get_ydata()) == [50.0, 35.0, 15.0, 7.5]
+    # IQR band of MSC at day 0: 40 and 60 -> quartiles 45 and 55 (linear interpolation)
+    band = ax.collections[0].get_paths()[0].vertices
+    at_zero = band[np.isclose(band[:, 0], 0.0), 1]
+    assert {45.0, 55.0} <= set(np.round(at_zero, 9))
+    assert ax.get_ylim()[0] == 0
+    assert "Prednisone" in ax.get_ylabel() and ax.get_title()
+
+
+def test_event_chart_marks_time_to_event_at_the_event_day(tmp_path):
+    visits = pd.DataFrame({"subject_id": [1, 1, 1, 2, 2, 2], "day": [0, 84, 168] * 2,
+                           "arm": ["MSC"] * 3 + ["MMF"] * 3,
+                           "upcr": [3.0, 0.4, 0.3, 3.0, 2.0, 0.2], "egfr": [90.0] * 6})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ep.EndpointsWarning)
+        results = ep.score(visits, "NCT03580291")
+    fig = plots.event_chart(visits, results,
+                            endpoints=["time_to_complete_response", "renal_response"])
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    # rows: MMF (subject 2) first, then MSC (subject 1); subject 1 in CR from day 84
+    tte = line(ax, "time to complete response (event day)")
+    assert sorted(zip(tte.get_xdata(), tte.get_ydata(), strict=True)) == [
+        (84.0, 1.0), (168.0, 0.0)]
+    # renal response at week 12 (day 84) for subject 1, at week 24 for subject 2
+    rr = line(ax, "renal response (assessment visit)")
+    assert sorted(zip(rr.get_xdata(), rr.get_ydata(), strict=True)) == [
+        (84.0, 1.0), (168.0, 0.0)]
+    assert tte.get_marker() != rr.get_marker()

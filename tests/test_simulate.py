@@ -1,0 +1,256 @@
+"""``ep.simulate``: synthetic canonical visit tables for the registered trials.
+
+The generator must follow the trial's registry record (arms, planned schedule with a
+screening visit), be deterministic for a seed, vectorised (fast for many subjects) and
+realistic enough that scoring gives a mix of outcomes with an arm effect.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import endpoints as ep
+from endpoints.definitions import BILAG_DOMAINS
+
+sim = sys.modules["endpoints.simulate"]  # the module (ep.simulate is the function)
+
+TRIALS = ["NCT02633163", "NCT03580291", "NCT03673748", "NCT03917797"]
+SEED = 11
+LABS = ["upcr", "proteinuria_24h", "creatinine", "serum_albumin", "urine_rbc", "urine_wbc",
+        "c3", "c4", "anti_dsdna"]
+
+
+@cache
+def visits(trial: str, n_per_arm: int = 40, seed: int = SEED) -> pd.DataFrame:
+    return ep.simulate(trial, n_per_arm=n_per_arm, seed=seed)
+
+
+@cache
+def scored(trial: str, n_per_arm: int = 40) -> pd.DataFrame:
+    frame = visits(trial, n_per_arm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ep.EndpointsWarning)
+        results = ep.score(frame, trial)
+    arms = frame.drop_duplicates("subject_id").set_index("subject_id")["arm"].astype(str)
+    return results.assign(arm=results["subject_id"].map(arms))
+
+
+def visit_index(frame: pd.DataFrame) -> np.ndarray:
+    """Position of each row among its subject's visits (rows are sorted)."""
+    return frame.groupby("subject_id", observed=True).cumcount().to_numpy()
+
+
+# --- determinism ----------------------------------------------------------------------
+
+def test_same_seed_gives_an_identical_frame():
+    pd.testing.assert_frame_equal(ep.simulate("NCT03917797", 15, seed=3),
+                                  ep.simulate("NCT03917797", 15, seed=3))
+
+
+def test_different_seeds_give_different_frames():
+    a, b = ep.simulate("NCT03917797", 15, seed=3), ep.simulate("NCT03917797", 15, seed=4)
+    assert not a.equals(b)
+    assert not np.array_equal(a["upcr"].to_numpy()[:20], b["upcr"].to_numpy()[:20],
+                              equal_nan=True)
+
+
+def test_accepts_a_definition_object():
+    trial = ep.get_trial("NCT03673748")
+    pd.testing.assert_frame_equal(ep.simulate(trial, 10, seed=1),
+                                  ep.simulate("NCT03673748", 10, seed=1))
+
+
+# --- design: arms, subjects, schedule -------------------------------------------------
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_every_arm_has_n_per_arm_subjects_with_unique_string_ids(trial):
+    frame, definition = visits(trial), ep.get_trial(trial)
+    per_arm = frame.groupby("arm", observed=True)["subject_id"].nunique()
+    assert per_arm.to_dict() == {arm.label: 40 for arm in definition.arms}
+    subjects = frame.drop_duplicates("subject_id")
+    ids = subjects["subject_id"].astype(str)
+    assert ids.is_unique and len(ids) == 40 * len(definition.arms)
+    assert ids.str.fullmatch(r"[A-Z0-9]+-\d{4}").all()
+    prefixes = ids.str.split("-").str[0]
+    assert (prefixes.groupby(subjects["arm"].astype(str)).nunique() == 1).all()
+    assert prefixes.nunique() == len(definition.arms)  # an arm's prefix is its own
+
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_rows_sorted_by_subject_then_day_without_duplicates(trial):
+    frame = visits(trial)
+    key = frame[["subject_id", "day"]].astype({"subject_id": str})
+    assert key.equals(key.sort_values(["subject_id", "day"], ignore_index=True))
+    assert not key.duplicated().any()
+
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_schedule_is_respected(trial):
+    frame, definition = visits(trial), ep.get_trial(trial)
+    schedule = np.array(definition.schedule)
+    planned = schedule[visit_index(frame)]
+    day = frame["day"].to_numpy()
+    first = frame.groupby("subject_id", observed=True)["day"].first()
+    assert (first < 0).all()  # everyone has a screening visit at a negative day
+    assert (day[planned == 0] == 0).all()  # baseline exactly on day 0
+    assert (frame.groupby("subject_id", observed=True)["day"].apply(lambda d: (d == 0).any())).all()
+    assert (np.abs(day - planned) <= sim.MAX_JITTER).all()
+    assert (np.sign(day) == np.sign(planned)).all()
+    assert (day != planned).mean() > 0.5  # visit days are irregular
+    for tp in definition.timepoints:  # the planned visit of a timepoint stays in its window
+        at = planned == tp.day
+        assert at.any() and (np.abs(day[at] - tp.day) <= tp.window).all()
+
+
+def test_trial_without_arms_or_schedule():
+    trial = ep.TrialDefinition(
+        id="SIM-DEMO", title="demo", timepoints=[{"label": "week 10", "day": 70, "window": 2}],
+        endpoints=[{"kind": "change", "name": "upcr_change", "variable": "upcr",
+                    "timepoints": ["week 10"]}])
+    frame = ep.simulate(trial, n_per_arm=5, seed=0, dropout=0)
+    assert frame["arm"].astype(str).unique().tolist() == ["Treatment"]
+    assert sorted(set(visit_index(frame))) == list(range(5))  # -14, 0, 28, 56, 70
+    week10 = frame["day"].to_numpy()[visit_index(frame) == 4]
+    assert (np.abs(week10 - 70) <= 2).all()
+    assert ep.score(frame, trial)["value"].notna().any()
+
+
+def test_arm_prefixes():
+    assert sim.arm_prefixes(["MSC", "MMF"]) == ["MSC", "MMF"]
+    assert sim.arm_prefixes(["Drug", "Drug", "++"]) == ["DRU", "DRU2", "ARM3"]
+
+
+# --- values ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_scores_without_warnings(trial):
+    results = scored(trial)  # EndpointsWarning is an error there
+    assert results["subject_id"].nunique() == visits(trial)["subject_id"].nunique()
+
+
+def test_columns_and_values_are_valid():
+    frame = visits("NCT03917797")
+    assert "egfr" not in frame  # computed by the library from creatinine, age and sex
+    assert {"age", "sex", "creatinine"} <= set(frame.columns)
+    numeric = frame.select_dtypes("number").drop(columns="day")
+    assert (numeric.fillna(0) >= 0).all().all()
+    assert frame["pga"].between(0, 3).all()
+    assert frame["sledai"].between(0, 105).all()
+    for domain in BILAG_DOMAINS:
+        assert set(frame[f"bilag_{domain}"].astype(str)) <= set("ABCDE")
+    many = visits("NCT03917797", 200)
+    for flag in ["new_immunosuppressant", "rituximab"]:  # occasional events
+        per_subject = many.groupby("subject_id", observed=True)[flag].any()
+        assert many[flag].dtype == bool and 0 < per_subject.mean() < 0.15
+    assert frame["sex"].astype(str).isin(["F", "M"]).all()
+    # validation round trip: the library accepts the frame and its CSV form
+    ep.score(frame, "NCT03917797")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ep.EndpointsWarning)
+        ep.score(pd.read_csv(pd.io.common.StringIO(frame.to_csv(index=False))), "NCT03917797")
+
+
+def test_plausible_trajectories():
+    frame = visits("NCT03917797", 200)
+    baseline = frame[frame["day"] == 0]
+    end = frame[frame["day"] > 300]
+    assert baseline["prednisone"].median() >= 20
+    assert 5 <= end["prednisone"].median() <= 10
+    assert (end["prednisone"] == 0).any() and (end["prednisone"] > 10).any()
+    assert baseline["immunosuppressant_dose"].median() == 2000
+    assert (end["immunosuppressant_dose"] < 2000).any()
+    assert end["upcr"].median() < baseline["upcr"].median()
+    assert end["serum_albumin"].median() > baseline["serum_albumin"].median()
+    assert end["c3"].median() > baseline["c3"].median()
+    assert end["anti_dsdna"].median() < baseline["anti_dsdna"].median()
+    assert end["sledai"].mean() < baseline["sledai"].mean()
+    assert baseline["bilag_renal"].astype(str).isin(["A", "B"]).mean() > 0.8
+    assert baseline["bilag_ophthalmic"].astype(str).isin(["D", "E"]).mean() > 0.8
+
+
+def test_missing_and_dropout_fractions():
+    complete = ep.simulate("NCT03917797", 100, seed=5, dropout=0, missing=0)
+    assert complete[LABS].notna().all().all()
+    assert complete.groupby("subject_id", observed=True).size().eq(12).all()
+    frame = ep.simulate("NCT03917797", 300, seed=5, dropout=0.2, missing=0.1)
+    assert 0.08 < frame[LABS].isna().to_numpy().mean() < 0.12
+    sizes = frame.groupby("subject_id", observed=True).size()
+    assert 0.12 < (sizes < 12).mean() < 0.28  # some subjects stop early...
+    assert sizes.min() >= 2  # ...but after screening and baseline
+
+
+@pytest.mark.parametrize("bad", [{"n_per_arm": 0}, {"n_per_arm": 2.5}, {"dropout": 1.5},
+                                 {"missing": -0.1}, {"missing": "x"}])
+def test_bad_arguments(bad):
+    with pytest.raises(ValueError):
+        ep.simulate("NCT03917797", **{"n_per_arm": 5, **bad})
+
+
+def test_unknown_trial():
+    with pytest.raises(ep.UnknownTrialError):
+        ep.simulate("NCT00000000")
+
+
+# --- realism of the scored results ----------------------------------------------------
+
+@pytest.mark.parametrize(("trial", "timepoint", "experimental", "control"), [
+    ("NCT03580291", "week 24", "MSC", "MMF"),
+    ("NCT03917797", "month 12", "MSC", "Placebo"),
+])
+def test_experimental_arm_responds_more(trial, timepoint, experimental, control):
+    results = scored(trial, 200)
+    rr = results[(results["endpoint"] == "renal_response") & (results["timepoint"] == timepoint)]
+    rate = rr.dropna(subset=["result"]).groupby("arm")["result"].mean()
+    assert rate[experimental] > rate[control]
+    assert rate.between(0.05, 0.95, inclusive="neither").all()
+
+
+@pytest.mark.parametrize(("trial", "endpoint"), [
+    ("NCT03917797", "flare_any"), ("NCT03917797", "flare_severe"),
+    ("NCT03917797", "treatment_failure"), ("NCT03673748", "steroid_reduction"),
+    ("NCT02633163", "steroid_discontinuation"), ("NCT02633163", "bilag_flare_nonrenal"),
+    ("NCT02633163", "sri4"),
+])
+def test_binary_endpoints_have_a_mix_of_outcomes(trial, endpoint):
+    result = scored(trial, 200).query("endpoint == @endpoint")["result"]
+    assert (result == True).any() and (result == False).any()  # noqa: E712
+
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_not_evaluable_results_exist_but_are_a_minority(trial):
+    results = scored(trial, 200)
+    binary = results[results["endpoint"].isin(
+        results.loc[results["result"].notna(), "endpoint"].unique())]
+    missing = binary["result"].isna().mean()
+    assert 0 < missing < 0.3
+
+
+# --- speed ----------------------------------------------------------------------------
+
+def test_many_subjects_quickly():
+    start = time.perf_counter()
+    frame = ep.simulate("NCT03917797", n_per_arm=100_000, seed=0)
+    elapsed = time.perf_counter() - start
+    assert frame["subject_id"].nunique() == 200_000
+    assert 0.95 * 200_000 * 12 < len(frame) < 200_000 * 12
+    assert elapsed < 30  # about 2-3 s on a laptop; 1,000,000 subjects take ~15 s
+
+
+def test_blocks_and_threads_do_not_change_the_table(monkeypatch):
+    monkeypatch.setattr(sim, "THREADS", 1)
+    single = ep.simulate("NCT02633163", 10, seed=2)
+    monkeypatch.setattr(sim, "CHUNK", 7)  # 30 subjects in 5 blocks
+    one_thread = ep.simulate("NCT02633163", 10, seed=2)
+    monkeypatch.setattr(sim, "THREADS", 3)
+    pd.testing.assert_frame_equal(ep.simulate("NCT02633163", 10, seed=2), one_thread)
+    assert len(one_thread.columns) == len(single.columns)
+    ids = one_thread["subject_id"].astype(str)
+    assert ids.is_monotonic_increasing and ids.nunique() == 30
+    assert one_thread["rbc_casts"].dtype == "boolean" and one_thread["rbc_casts"].isna().any()
