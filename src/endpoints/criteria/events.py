@@ -9,14 +9,15 @@ from .. import reasons
 from ..definitions import Event, Ever, Timepoint, TrialDefinition
 from ..schema import Visits
 from .base import Block, at_assessment, visit_days
-from .expressions import evaluate
+from .expressions import describe, evaluate
 
 
 def event(visits: Visits, trial: TrialDefinition, endpoint: Event, timepoint: Timepoint) -> Block:
     """``result``: the event occurred in the period (see :class:`~endpoints.definitions.Ever`);
     ``value``: the number of events (0 when none, <NA> when the result is <NA>)."""
     ctx = at_assessment(visits, trial, timepoint)
-    out = evaluate(Ever(ever=endpoint.event, label=endpoint.name.replace("_", " ")), ctx)
+    out = evaluate(Ever(ever=endpoint.event, label=describe(endpoint.event, trial.criteria)),
+                   ctx)
     count = out.counts[endpoint.count].astype(float)
     value = np.where(out.unknown, np.nan, count)
     return Block(visit_days(ctx), out.value, reasons.none(len(value)), value, out.why)
