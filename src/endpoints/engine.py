@@ -73,6 +73,11 @@ def score(
     >>> row[["day", "result", "category"]].to_dict("records")
     [{'day': 84, 'result': True, 'category': 'CR'}]
     """
+    from . import distributed  # imports dask only when a dask DataFrame is scored
+
+    if distributed.is_dask_dataframe(visits):  # -> lazy dask DataFrame, same columns
+        return distributed.score(visits, trial, medications=medications, columns=columns,
+                                 units=units)
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
     v = prepare(visits, columns=columns, units=units, needed=set().union(*needs.values()),
