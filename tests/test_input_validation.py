@@ -616,3 +616,15 @@ def test_inputs_not_mutated_by_failing_calls():
     pd.testing.assert_frame_equal(lower, before)
     score_quiet(lower, "NCT03917797", units={"upcr": "mg/g"})
     pd.testing.assert_frame_equal(lower, before)
+
+
+def test_input_error_survives_pickling():
+    """Errors raised in worker processes (dask, multiprocessing) arrive intact."""
+    import pickle
+
+    error = ep.InputError("pga", "value outside 0-3", subject="S1", day=28)
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, ep.InputError)
+    assert (copy.column, copy.problem, copy.subject, copy.day) == ("pga", "value outside 0-3",
+                                                                   "S1", 28)
+    assert str(copy) == str(error)

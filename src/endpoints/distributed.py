@@ -152,32 +152,6 @@ def _score_partition(part: pd.DataFrame, meds, *, definition: TrialDefinition,
     elif meds is not None:
         meds = meds.reset_index(drop=True)
     visits = part.reset_index(drop=True)
-    try:
-        with warnings.catch_warnings():  # the client warned once already
-            warnings.simplefilter("ignore", EndpointsWarning)
-            return engine.score(visits, definition, medications=meds, columns=columns,
-                                units=units)
-    except InputError as error:
-        raise PartitionInputError(error.column, error.problem, subject=error.subject,
-                                  day=error.day) from None
-
-
-class PartitionInputError(InputError):
-    """An :class:`InputError` raised while scoring a partition, picklable so that it
-    reaches the client from a worker process (``InputError`` takes keyword arguments,
-    which the default exception pickling drops).
-
-    Examples
-    --------
-    >>> import pickle
-    >>> error = pickle.loads(pickle.dumps(PartitionInputError("pga", "bad", subject="S1")))
-    >>> isinstance(error, InputError), str(error)
-    (True, 'column pga: bad (first at subject S1)')
-    """
-
-    def __reduce__(self):
-        return (_rebuild, (self.column, self.problem, self.subject, self.day))
-
-
-def _rebuild(column: str, problem: str, subject: Any, day: Any) -> PartitionInputError:
-    return PartitionInputError(column, problem, subject=subject, day=day)
+    with warnings.catch_warnings():  # the client warned once already
+        warnings.simplefilter("ignore", EndpointsWarning)
+        return engine.score(visits, definition, medications=meds, columns=columns, units=units)

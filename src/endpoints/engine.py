@@ -139,24 +139,26 @@ def _assemble(v: Visits, trial_id: str, tasks: list, blocks: list[Block]) -> pd.
     def stacked(parts: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(parts)[order] if parts else np.array([])
 
-    def text(values: np.ndarray) -> pd.arrays.StringArray:
-        return pd.array(values, dtype="string")
+    def text(labels, codes: np.ndarray):
+        """String column from distinct labels and per-row codes (-1: missing): only the
+        labels are converted; rows are a take on them."""
+        return pd.array(np.asarray(labels, dtype=object), dtype="string").take(
+            codes, allow_fill=True)
 
-    def categories(parts: list[pd.Categorical]) -> pd.arrays.StringArray:
-        if not parts:
-            return text(np.array([], dtype=object))
-        joined = reasons.concat(parts)
-        return pd.Series(joined.take(order)).astype("string").array
+    def categories(parts: list[pd.Categorical]):
+        joined = reasons.concat(parts) if parts else reasons.none(0)
+        return text(joined.categories, joined.codes[order] if parts else order)
 
     day = stacked([blk.day for blk in blocks])
     result_mask = stacked([np.asarray(blk.result.isna()) for blk in blocks])
     result_value = stacked([blk.result.to_numpy(dtype=bool, na_value=False) for blk in blocks])
     value = stacked([blk.value for blk in blocks])
+    task = np.tile(np.arange(b), n)
     table = {
-        "trial_id": text(np.full(n * b, trial_id, dtype=object)),
-        "subject_id": text(np.repeat(v.subjects, b)),
-        "endpoint": text(np.tile(np.array([e.name for e, _ in tasks], dtype=object), n)),
-        "timepoint": text(np.tile(np.array([tp.label for _, tp in tasks], dtype=object), n)),
+        "trial_id": text([trial_id], np.zeros(n * b, dtype=np.int64)),
+        "subject_id": text(v.subjects, np.repeat(np.arange(n), b)),
+        "endpoint": text([e.name for e, _ in tasks], task),
+        "timepoint": text([tp.label for _, tp in tasks], task),
         "day": pd.arrays.IntegerArray(day.astype(np.int64), day < 0),
         "result": pd.arrays.BooleanArray(result_value.astype(bool), result_mask.astype(bool)),
         "category": categories([blk.category for blk in blocks]),

@@ -40,6 +40,13 @@ class InputError(EndpointsError, ValueError):
             where = f" (first at subject {subject}" + (f", day {day})" if day is not None else ")")
         super().__init__(f"column {column}: {problem}{where}")
 
+    def __reduce__(self):  # picklable, so errors raised in worker processes arrive intact
+        return (_input_error, (self.column, self.problem, self.subject, self.day))
+
+
+def _input_error(column, problem, subject, day) -> InputError:
+    return InputError(column, problem, subject=subject, day=day)
+
 
 class UnknownTrialError(EndpointsError, KeyError):
     """A trial ID that is not in the registry; the message lists the known IDs."""

@@ -44,7 +44,6 @@ NON_NEGATIVE: tuple[str, ...] = (
 FLAGS: tuple[str, ...] = ("rbc_casts", "new_immunosuppressant", "rituximab")
 RANGES: dict[str, tuple[float, float]] = {"pga": (0.0, 3.0), "sledai": (0.0, 105.0)}
 REQUIRED: tuple[str, ...] = ("subject_id", "day")
-TEXT: tuple[str, ...] = ("arm", "sex")
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
@@ -68,7 +67,7 @@ class Visits:
     values : dict of str to ndarray of float64
         Clinical columns in canonical units, NaN where missing.
     text : dict of str to ndarray of object
-        Text columns (``arm``, ``sex``), per row.
+        Text columns (``sex``), per row.
     """
 
     subjects: np.ndarray
@@ -156,27 +155,24 @@ def prepare(
         raise InputError(
             "day", "two rows for the same subject and day", subject=subjects[code[i]], day=day[i]
         )
-    where = _Locator(subjects, code, day)
+    where = _Locator(subjects, code, day, order)
     declared = _declared_units(dict(units or {}), dict(columns or {}))
     values: dict[str, np.ndarray] = {}
     text: dict[str, np.ndarray] = {}
     needed = set(needed)
+    # Columns are converted in input order (cheap, vectorised), checked, then put in
+    # (subject, day) order once as numpy arrays. Unknown columns no endpoint reads, and
+    # `arm` (carried by summaries, not scoring), are left alone.
     for name in frame.columns:
-        if name in REQUIRED:
-            continue
-        series = frame[name].iloc[order].reset_index(drop=True) if len(order) else frame[name]
-        if name in TEXT:
-            text[name] = _sex(series, where) if name == "sex" else series.to_numpy(dtype=object)
+        series = frame[name]
+        if name == "sex":
+            text[name] = _sex(series, where)
         elif name in FLAGS:
             values[name] = _flag(series, name, where)
         elif name in BILAG_COLUMNS:
             values[name] = _grade(series, name, where)
         elif name in NON_NEGATIVE or name in needed:
             values[name] = _numeric(series, name, where)
-        elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-            series.dtype
-        ):
-            values[name] = series.to_numpy(dtype="float64", na_value=np.nan)
     for name, unit in declared.items():
         divisor = unit_divisor(name, unit)
         if divisor is None:
@@ -185,8 +181,10 @@ def prepare(
             values[name] = values[name] / divisor
     for name in values:
         _check_range(values[name], name, where)
+    values = {name: array[order] for name, array in values.items()}
+    text = {name: array[order] for name, array in text.items()}
     grades = [values[c] for c in BILAG_COLUMNS if c in values]
-    if grades:
+    if grades and "bilag_score" in needed:
         values["bilag_score"] = compute_bilag_score(np.column_stack(grades))
     if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
         egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
@@ -216,13 +214,17 @@ def compute_bilag_score(grades: np.ndarray) -> np.ndarray:
 
 
 class _Locator:
-    """Names the first offending subject/day of a boolean row mask (sorted order)."""
+    """Names the first offending subject/day, in (subject, day) order, of a boolean mask
+    over the input rows (`order` maps sorted positions to input rows)."""
 
-    def __init__(self, subjects: np.ndarray, code: np.ndarray, day: np.ndarray) -> None:
-        self.subjects, self.code, self.day = subjects, code, day
+    def __init__(self, subjects: np.ndarray, code: np.ndarray, day: np.ndarray,
+                 order: np.ndarray) -> None:
+        self.subjects, self.code, self.day, self.order = subjects, code, day, order
 
     def check(self, bad: np.ndarray, column: str, problem: str) -> None:
-        hits = np.flatnonzero(bad)
+        if not bad.any():
+            return
+        hits = np.flatnonzero(np.asarray(bad)[self.order])
         if len(hits):
             i = hits[0]
             raise InputError(
