@@ -22,6 +22,9 @@ import pytest
 
 import endpoints as ep
 
+from helpers import DOMAINS, assert_result, pick
+from helpers import bilag as grades
+
 pytestmark = pytest.mark.filterwarnings("ignore::endpoints.EndpointsWarning")
 
 MSC_ROLE = "NCT03917797"
@@ -33,51 +36,26 @@ SEVERE = "flare_severe"
 RENAL = "bilag_flare_renal"
 NONRENAL = "bilag_flare_nonrenal"
 
-DOMAINS = (
-    "constitutional",
-    "mucocutaneous",
-    "neuropsychiatric",
-    "musculoskeletal",
-    "cardiorespiratory",
-    "gastrointestinal",
-    "ophthalmic",
-    "renal",
-    "haematological",
-)
-
 
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
 
 
-def pick(out: pd.DataFrame, endpoint: str, timepoint: str, subject: str = "s1") -> pd.Series:
-    sel = out[
-        (out.subject_id == subject) & (out.endpoint == endpoint) & (out.timepoint == timepoint)
-    ]
-    assert len(sel) == 1, f"expected one row for {subject}/{endpoint}/{timepoint}, got {len(sel)}"
-    return sel.iloc[0]
-
-
-def has_reason(row: pd.Series) -> bool:
-    return isinstance(row.reason, str) and row.reason.strip() != ""
-
-
 def assert_event(row: pd.Series, expected: bool | None, count: float | None = None) -> None:
-    """Result and value of an event endpoint; ``count`` defaults to 0 when False."""
+    """Result and value of an event endpoint; ``count`` defaults to 0 when False.
+
+    The result part (incl. the reason required for <NA> and False) is ``assert_result``.
+    """
+    assert_result(row, expected)
     where = (
         f"{row.endpoint} {row.timepoint}: result={row.result!r} value={row.value!r} "
         f"reason={row.reason!r}"
     )
     if expected is None:
-        assert row.result is pd.NA, where
-        assert has_reason(row), where
         assert pd.isna(row.value), where
         return
-    assert row.result is not pd.NA, where
-    assert bool(row.result) is expected, where
     if expected is False:
-        assert has_reason(row), where
         count = 0 if count is None else count
     if count is not None:
         assert not pd.isna(row.value), where
@@ -237,14 +215,6 @@ def test_sfi_several_subjects_independent():
 # --------------------------------------------------------------------------------------
 # BILAG flares (NCT02633163, weeks 12/24/52 = days 84/168/364)
 # --------------------------------------------------------------------------------------
-
-
-def grades(default: str | None = "C", **overrides: str | None) -> dict[str, str | None]:
-    out: dict[str, str | None] = {f"bilag_{d}": default for d in DOMAINS}
-    for domain, grade in overrides.items():
-        assert domain in DOMAINS, domain
-        out[f"bilag_{domain}"] = grade
-    return out
 
 
 def bilag_frame(visits: dict[int, dict[str, str | None]], subject: str = "s1") -> pd.DataFrame:

@@ -30,6 +30,9 @@ import pytest
 import endpoints as ep
 from endpoints.medications import compute_prednisone_equivalent
 
+from helpers import DOMAINS, assert_result, assert_value, pick
+from helpers import med as rec
+
 pytestmark = pytest.mark.filterwarnings("ignore::endpoints.EndpointsWarning")
 
 MSC_ROLE = "NCT03917797"  # treatment_failure: week 24 (168), month 12 (365)
@@ -45,42 +48,12 @@ W24 = "week 24"
 W52 = "week 52"
 M12 = "month 12"
 
-DOMAINS = (
-    "constitutional",
-    "mucocutaneous",
-    "neuropsychiatric",
-    "musculoskeletal",
-    "cardiorespiratory",
-    "gastrointestinal",
-    "ophthalmic",
-    "renal",
-    "haematological",
-)
 ALL_D = {f"bilag_{d}": "D" for d in DOMAINS}
 
 
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def rec(
-    drug: str,
-    start: int,
-    end: int | None = None,
-    dose: float | None = None,
-    *,
-    subject: str = "s1",
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "subject_id": subject,
-        "drug": drug,
-        "start_day": start,
-        "end_day": end,
-        "dose": dose,
-        **extra,
-    }
 
 
 def meds_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -96,38 +69,6 @@ def visit_frame(days: list[int], subject: str = "s1", **cols: Any) -> pd.DataFra
     for name, value in cols.items():
         data[name] = value if isinstance(value, list) else [value] * len(days)
     return pd.DataFrame(data)
-
-
-def pick(out: pd.DataFrame, endpoint: str, timepoint: str, subject: str = "s1") -> pd.Series:
-    sel = out[
-        (out.subject_id == subject) & (out.endpoint == endpoint) & (out.timepoint == timepoint)
-    ]
-    assert len(sel) == 1, f"expected one row for {subject}/{endpoint}/{timepoint}, got {len(sel)}"
-    return sel.iloc[0]
-
-
-def has_reason(row: pd.Series) -> bool:
-    return isinstance(row.reason, str) and row.reason.strip() != ""
-
-
-def assert_result(row: pd.Series, expected: bool | None) -> None:
-    where = f"{row.subject_id} {row.endpoint} {row.timepoint}: result={row.result!r} " \
-            f"category={row.category!r} reason={row.reason!r}"
-    if expected is None:
-        assert row.result is pd.NA, where
-        assert has_reason(row), where
-    else:
-        assert row.result is not pd.NA, where
-        assert bool(row.result) is expected, where
-        if expected is False:
-            assert has_reason(row), where
-
-
-def assert_value(row: pd.Series, expected: float) -> None:
-    where = f"{row.subject_id} {row.endpoint} {row.timepoint}: value={row.value!r} " \
-            f"reason={row.reason!r}"
-    assert not pd.isna(row.value), where
-    assert row.value == pytest.approx(expected, abs=1e-9), where
 
 
 def cum_dose(trial: str, timepoint: str, records: list[dict[str, Any]],

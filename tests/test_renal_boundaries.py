@@ -18,6 +18,8 @@ import pytest
 
 import endpoints as ep
 
+from helpers import assert_result, has_reason, make_frame, pick
+
 pytestmark = pytest.mark.filterwarnings("ignore::endpoints.EndpointsWarning")
 
 MSC_ROLE = "NCT03917797"  # month 12 (day 365): upcr, egfr, urine_rbc, rbc_casts, prednisone
@@ -29,17 +31,6 @@ PRR = "partial_renal_response"
 RR = "renal_response"
 TTCR = "time_to_complete_response"
 TTPR = "time_to_partial_response"
-
-BOOL_COLUMNS = ("rbc_casts",)
-NUMERIC_COLUMNS = (
-    "upcr",
-    "proteinuria_24h",
-    "egfr",
-    "urine_rbc",
-    "urine_wbc",
-    "serum_albumin",
-    "prednisone",
-)
 
 # Expected (complete_renal_response, partial_renal_response, renal_response, category);
 # None stands for <NA>.
@@ -97,18 +88,6 @@ DEFAULTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 # --------------------------------------------------------------------------------------
 
 
-def make_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Wide visit table from row dicts; None becomes a missing value."""
-    df = pd.DataFrame(rows)
-    for col in NUMERIC_COLUMNS:
-        if col in df:
-            df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
-    for col in BOOL_COLUMNS:
-        if col in df:
-            df[col] = df[col].astype("boolean")
-    return df
-
-
 def visit(trial: str, day: int, subject: str = "s1", *, base: bool = False, **values: Any):
     """One visit row: the trial's default baseline or visit values, then overrides."""
     defaults = DEFAULTS[trial][0 if base else 1]
@@ -127,30 +106,6 @@ def score_pair(
         visit(trial, day, **(at_visit or {})),
     ]
     return ep.score(make_frame(rows), trial)
-
-
-def pick(out: pd.DataFrame, endpoint: str, timepoint: str, subject: str = "s1") -> pd.Series:
-    sel = out[
-        (out.subject_id == subject) & (out.endpoint == endpoint) & (out.timepoint == timepoint)
-    ]
-    assert len(sel) == 1, f"expected one row for {subject}/{endpoint}/{timepoint}, got {len(sel)}"
-    return sel.iloc[0]
-
-
-def has_reason(row: pd.Series) -> bool:
-    return isinstance(row.reason, str) and row.reason.strip() != ""
-
-
-def assert_result(row: pd.Series, expected: bool | None) -> None:
-    where = f"{row.endpoint} {row.timepoint}: result={row.result!r} reason={row.reason!r}"
-    if expected is None:
-        assert row.result is pd.NA, where
-        assert has_reason(row), where
-    else:
-        assert row.result is not pd.NA, where
-        assert bool(row.result) is expected, where
-        if expected is False:
-            assert has_reason(row), where
 
 
 def assert_category(row: pd.Series, expected: str | None) -> None:

@@ -21,37 +21,18 @@ import pytest
 
 import endpoints as ep
 
+from helpers import assert_result, bilag, has_reason, make_frame, med, pick
+
 pytestmark = pytest.mark.filterwarnings("ignore::endpoints.EndpointsWarning")
 
 MSC_ROLE = "NCT03917797"  # sri4 at month 12 (day 365)
 NANJING = "NCT03580291"  # sri4 at week 24 (day 168), no steroid condition
 MISLE = "NCT02633163"  # sri4 at week 24 (day 168) with the week-20..24 steroid condition
 
-DOMAINS = (
-    "constitutional",
-    "mucocutaneous",
-    "neuropsychiatric",
-    "musculoskeletal",
-    "cardiorespiratory",
-    "gastrointestinal",
-    "ophthalmic",
-    "renal",
-    "haematological",
-)
-
 
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def bilag(default: str | None = "C", **grades: str | None) -> dict[str, str | None]:
-    """BILAG columns: every domain at ``default`` except the given ones (None = missing)."""
-    out: dict[str, str | None] = {f"bilag_{d}": default for d in DOMAINS}
-    for domain, grade in grades.items():
-        assert domain in DOMAINS, domain
-        out[f"bilag_{domain}"] = grade
-    return out
 
 
 def sri_visit(
@@ -68,41 +49,6 @@ def sri_visit(
     row.update(bilag() if grades is None else grades)
     row.update(extra)
     return row
-
-
-def make_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
-    for col in ("sledai", "pga", "prednisone"):
-        if col in df:
-            df[col] = pd.to_numeric(df[col]).astype("float64")
-    for col in df.columns:
-        if col.startswith("bilag_"):
-            df[col] = df[col].astype("object")
-    return df
-
-
-def pick(out: pd.DataFrame, endpoint: str, timepoint: str, subject: str = "s1") -> pd.Series:
-    sel = out[
-        (out.subject_id == subject) & (out.endpoint == endpoint) & (out.timepoint == timepoint)
-    ]
-    assert len(sel) == 1, f"expected one row for {subject}/{endpoint}/{timepoint}, got {len(sel)}"
-    return sel.iloc[0]
-
-
-def has_reason(row: pd.Series) -> bool:
-    return isinstance(row.reason, str) and row.reason.strip() != ""
-
-
-def assert_result(row: pd.Series, expected: bool | None) -> None:
-    where = f"{row.endpoint} {row.timepoint}: result={row.result!r} reason={row.reason!r}"
-    if expected is None:
-        assert row.result is pd.NA, where
-        assert has_reason(row), where
-    else:
-        assert row.result is not pd.NA, where
-        assert bool(row.result) is expected, where
-        if expected is False:
-            assert has_reason(row), where
 
 
 def sri(trial: str, rows: list[dict[str, Any]], timepoint: str, subject: str = "s1"):
@@ -506,10 +452,6 @@ def test_bilag_change_no_visit_in_window():
 # dose is <= 10 on every day from the week-20 visit through the week-24 visit.
 # Visits at 0 (baseline), 140 (week 20) and 168 (week 24); SRI criteria met.
 # --------------------------------------------------------------------------------------
-
-
-def med(drug: str, start: int, end: int | None, dose: float) -> dict[str, Any]:
-    return {"subject_id": "s1", "drug": drug, "start_day": start, "end_day": end, "dose": dose}
 
 
 PRED_10 = med("prednisone", 0, None, 10.0)

@@ -30,6 +30,8 @@ import pytest
 
 import endpoints as ep
 
+from helpers import assert_result, assert_value, bilag, has_reason, make_frame, med, pick
+
 pytestmark = pytest.mark.filterwarnings("ignore::endpoints.EndpointsWarning")
 
 VALLADOLID = "NCT03673748"
@@ -43,74 +45,10 @@ DISC = "steroid_discontinuation"
 W24 = "week 24"
 W52 = "week 52"
 
-DOMAINS = (
-    "constitutional",
-    "mucocutaneous",
-    "neuropsychiatric",
-    "musculoskeletal",
-    "cardiorespiratory",
-    "gastrointestinal",
-    "ophthalmic",
-    "renal",
-    "haematological",
-)
-
 
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-
-
-def bilag(default: str | None = "C", **grades: str | None) -> dict[str, str | None]:
-    out: dict[str, str | None] = {f"bilag_{d}": default for d in DOMAINS}
-    for domain, grade in grades.items():
-        assert domain in DOMAINS, domain
-        out[f"bilag_{domain}"] = grade
-    return out
-
-
-def make_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
-    for col in ("prednisone", "immunosuppressant_dose"):
-        if col in df:
-            df[col] = pd.to_numeric(df[col]).astype("float64")
-    for col in df.columns:
-        if col.startswith("bilag_"):
-            df[col] = df[col].astype("object")
-    return df
-
-
-def pick(out: pd.DataFrame, endpoint: str, timepoint: str, subject: str = "s1") -> pd.Series:
-    sel = out[
-        (out.subject_id == subject) & (out.endpoint == endpoint) & (out.timepoint == timepoint)
-    ]
-    assert len(sel) == 1, f"expected one row for {subject}/{endpoint}/{timepoint}, got {len(sel)}"
-    return sel.iloc[0]
-
-
-def has_reason(row: pd.Series) -> bool:
-    return isinstance(row.reason, str) and row.reason.strip() != ""
-
-
-def assert_result(row: pd.Series, expected: bool | None) -> None:
-    where = f"{row.endpoint} {row.timepoint}: result={row.result!r} reason={row.reason!r}"
-    if expected is None:
-        assert row.result is pd.NA, where
-        assert has_reason(row), where
-    else:
-        assert row.result is not pd.NA, where
-        assert bool(row.result) is expected, where
-        if expected is False:
-            assert has_reason(row), where
-
-
-def assert_value(row: pd.Series, expected: float | None) -> None:
-    where = f"{row.endpoint} {row.timepoint}: value={row.value!r} reason={row.reason!r}"
-    if expected is None:
-        assert pd.isna(row.value), where
-    else:
-        assert not pd.isna(row.value), where
-        assert row.value == pytest.approx(expected, abs=1e-9), where
 
 
 def assert_not_applicable(row: pd.Series, reason: str) -> None:
@@ -493,10 +431,6 @@ def test_cumulative_steroid_dose_reasons():
 # corticosteroids converted to prednisone-equivalent (prednisone 5 = prednisolone 5 =
 # methylprednisolone 4 = hydrocortisone 20 = dexamethasone 0.75 = deflazacort 6).
 # --------------------------------------------------------------------------------------
-
-
-def med(drug: str, start: int, end: int | None, dose: float) -> dict[str, Any]:
-    return {"subject_id": "s1", "drug": drug, "start_day": start, "end_day": end, "dose": dose}
 
 
 MEDICATION_CASES = [

@@ -22,6 +22,8 @@ import pytest
 
 import endpoints as ep
 
+from helpers import assert_result, make_frame, pick
+
 pytestmark = pytest.mark.filterwarnings("ignore::endpoints.EndpointsWarning")
 
 MSC_ROLE = "NCT03917797"
@@ -50,38 +52,6 @@ def tf_visit(
         "new_immunosuppressant": new_is,
         "rituximab": ritux,
     }
-
-
-def make_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
-    df["prednisone"] = pd.to_numeric(df["prednisone"]).astype("float64")
-    df["new_immunosuppressant"] = df["new_immunosuppressant"].astype("boolean")
-    df["rituximab"] = df["rituximab"].astype("boolean")
-    return df
-
-
-def pick(out: pd.DataFrame, endpoint: str, timepoint: str, subject: str = "s1") -> pd.Series:
-    sel = out[
-        (out.subject_id == subject) & (out.endpoint == endpoint) & (out.timepoint == timepoint)
-    ]
-    assert len(sel) == 1, f"expected one row for {subject}/{endpoint}/{timepoint}, got {len(sel)}"
-    return sel.iloc[0]
-
-
-def has_reason(row: pd.Series) -> bool:
-    return isinstance(row.reason, str) and row.reason.strip() != ""
-
-
-def assert_result(row: pd.Series, expected: bool | None) -> None:
-    where = f"{row.endpoint} {row.timepoint}: result={row.result!r} reason={row.reason!r}"
-    if expected is None:
-        assert row.result is pd.NA, where
-        assert has_reason(row), where
-    else:
-        assert row.result is not pd.NA, where
-        assert bool(row.result) is expected, where
-        if expected is False:
-            assert has_reason(row), where
 
 
 def failure(rows: list[dict[str, Any]]) -> tuple[pd.Series, pd.Series]:
