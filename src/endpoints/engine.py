@@ -43,9 +43,10 @@ def score(
 
     Parameters
     ----------
-    visits : DataFrame
+    visits : DataFrame or dask DataFrame
         Wide visit table (one row per subject per visit), canonical columns or mapped
-        with `columns`.
+        with `columns`. A dask DataFrame is scored partition by partition after
+        partitioning by subject, and a lazy dask DataFrame is returned.
     trial : str or TrialDefinition
         A registered trial ID, or a definition object.
     medications : DataFrame, optional
