@@ -113,7 +113,7 @@ def response_over_time(
     ax.set_xlim(days["day"].min() - span * 0.1, days["day"].max() + span * 0.1)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("Timepoint (target study day)")
-    imputed = "missing = not met" if missing == "non_responder" else "observed cases"
+    imputed = "missing = unfavourable" if missing == "non_responder" else "observed cases"
     ax.set_ylabel(f"Proportion meeting the endpoint ({imputed})")
     ax.set_title(endpoint)
     ax.legend(title=f"{by} · 95% Wilson CI", loc="best")
