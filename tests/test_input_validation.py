@@ -18,17 +18,8 @@ import pytest
 
 import endpoints as ep
 
-BILAG_DOMAINS = (
-    "constitutional",
-    "mucocutaneous",
-    "neuropsychiatric",
-    "musculoskeletal",
-    "cardiorespiratory",
-    "gastrointestinal",
-    "ophthalmic",
-    "renal",
-    "haematological",
-)
+from helpers import DOMAINS as BILAG_DOMAINS
+
 DAYS = (-14, 0, 28, 84, 140, 168, 364, 365)
 SEEDS = (0, 1, 2, 3, 4)
 

@@ -111,11 +111,9 @@ def _parameters(trial_ids) -> pd.DataFrame:
         trial = registry.get_trial(trial_id)
         day = {t.label: t.day for t in trial.timepoints}
         for e in trial.endpoints:
-            binary = e.kind in ("response", "event", "time_to_event") or (
-                e.kind == "categorical" and e.binary)
             param = (e.description or e.name.replace("_", " ").capitalize()).split(". ")[0]
             rows += [{"trial_id": trial_id, "endpoint": e.name, "timepoint": tp,
-                      "kind": e.kind, "binary": binary, "param": param[:200],
+                      "kind": e.kind, "binary": e.result_type == "binary", "param": param[:200],
                       "avisitn": day[tp]} for tp in e.timepoints]
     columns = ["trial_id", "endpoint", "timepoint", "kind", "binary", "param", "avisitn"]
     return pd.DataFrame(rows, columns=columns).astype({"trial_id": object, "endpoint": object,

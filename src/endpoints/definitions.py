@@ -258,6 +258,11 @@ class Response(EndpointBase):
     criteria: Criterion
     unless: Criterion | None = None
 
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "binary"
+
 
 class Category(Model):
     """One category of a categorical endpoint, reached when its criteria are met."""
@@ -279,6 +284,11 @@ class Categorical(EndpointBase):
     otherwise: str
     binary: bool = True
 
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "binary" if self.binary else "categorical"
+
 
 class TimeToEvent(EndpointBase):
     """Days to the first visit in the period at which `event` is met (else censored)."""
@@ -286,12 +296,22 @@ class TimeToEvent(EndpointBase):
     kind: Literal["time_to_event"] = "time_to_event"
     event: Criterion
 
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "binary"
+
 
 class Change(EndpointBase):
     """Value of `variable` at the assessment visit minus its baseline."""
 
     kind: Literal["change"] = "change"
     variable: str
+
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "continuous"
 
 
 class Event(EndpointBase):
@@ -301,6 +321,11 @@ class Event(EndpointBase):
     kind: Literal["event"] = "event"
     event: Criterion
     count: Literal["visits", "domains"] = "visits"
+
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "binary"
 
 
 class CumulativeDose(EndpointBase):
@@ -312,6 +337,11 @@ class CumulativeDose(EndpointBase):
 
     kind: Literal["cumulative_dose"] = "cumulative_dose"
     variable: str = "prednisone"
+
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "continuous"
 
 
 Endpoint = Annotated[

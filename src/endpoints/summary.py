@@ -22,8 +22,6 @@ from .errors import InputError
 
 MISSING_OPTIONS = ("non_responder", "observed")
 NO_GROUP = "<NA>"
-BINARY_KINDS = frozenset({"response", "event", "time_to_event"})
-CONTINUOUS_KINDS = frozenset({"change", "cumulative_dose"})
 RESULT_COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "result", "category",
                   "value")
 KEYS = ("trial_id", "endpoint", "timepoint")
@@ -190,15 +188,8 @@ def _layout(frame: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
         for e in definition.endpoints:
             categories: tuple[str, ...] = ()
             if isinstance(e, Categorical):
-                kind = "binary" if e.binary else "categorical"
                 categories = (*(c.label for c in e.categories), e.otherwise)
-            elif e.kind in BINARY_KINDS:
-                kind = "binary"
-            elif e.kind in CONTINUOUS_KINDS:
-                kind = "continuous"
-            else:  # pragma: no cover - a new kind must be classified here
-                raise NotImplementedError(f"endpoint kind {e.kind!r} has no summary")
-            rows.append((trial_id, e.name, kind, categories, e.favourable))
+            rows.append((trial_id, e.name, e.result_type, categories, e.favourable))
     layout = pd.DataFrame(rows, columns=["trial_id", "endpoint", "kind", "categories",
                                          "favourable"])
     layout["trial_id"] = layout["trial_id"].astype("string")
