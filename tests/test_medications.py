@@ -22,12 +22,14 @@ the other endpoints' absent columns is ignored.
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import endpoints as ep
+from endpoints import engine
 from endpoints.medications import compute_prednisone_equivalent
 
 from helpers import DOMAINS, assert_result, assert_value, pick
@@ -358,6 +360,29 @@ def test_result_does_not_depend_on_medication_row_order() -> None:
     pd.testing.assert_frame_equal(first, second)
     assert_value(pick(first, CUM, W24, "a"), 2000.0 + 340.0)  # 20x100 + 5x68
     assert_value(pick(first, CUM, W24, "b"), 625.0 + 420.0)  # pulse + 2.5x168
+
+
+@pytest.mark.parametrize("trial", [MSC_ROLE, VALLADOLID, MISLE])
+@pytest.mark.parametrize("block_rows", [1, 2, 4])
+def test_scoring_in_blocks_of_subjects_gives_the_same_table(trial: str, block_rows: int) -> None:
+    visits = pd.concat([
+        visit_frame([0, 84, 168, 365], s, sledai=[10, 6, 4, 2], pga=1.0, upcr=[3.0, 1.0, 0.4, 0.3],
+                    egfr=90.0, **ALL_D)
+        for s in ("a", "b", "c", "d")
+    ])
+    meds = meds_frame([
+        rec("prednisone", -10, 99, 20.0, subject="a"),
+        rec("prednisone", 100, None, 5.0, subject="a"),
+        rec("methylprednisolone", 50, 50, 500.0, subject="b"),
+        rec("rituximab", 30, 30, None, subject="b"),
+        rec("prednisone", 0, None, 12.5, subject="c"),
+        rec("azathioprine", 120, None, 100.0, subject="d"),
+        rec("prednisone", 0, 200, 7.5, subject="d"),
+    ])
+    whole = ep.score(visits, trial, medications=meds)
+    with patch.object(engine, "BLOCK_ROWS", block_rows):
+        pd.testing.assert_frame_equal(ep.score(visits, trial, medications=meds), whole)
+    assert whole.subject_id.nunique() == 4
 
 
 # --------------------------------------------------------------------------------------

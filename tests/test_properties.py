@@ -1,9 +1,11 @@
 """Contract properties over every built-in trial, on hypothesis-generated visit tables:
 the vectorised library agrees with the plain-Python oracle, never mutates its input,
-keeps every subject, and does not depend on row order or on which other subjects are
-scored."""
+keeps every subject, and does not depend on row order, on which other subjects are
+scored or on how many subjects are scored at a time."""
 
 from __future__ import annotations
+
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import endpoints as ep
+from endpoints import engine
 
 from oracle import oracle_score
 from strategies import visit_tables
@@ -69,6 +72,9 @@ def test_contract(trial_id, visits, seed):
     keep = sorted(subjects)[: max(1, len(subjects) // 2)]
     part = ep.score(visits[visits.subject_id.isin(keep)], trial_id)
     pd.testing.assert_frame_equal(part, out[out.subject_id.isin(keep)].reset_index(drop=True))
+
+    with patch.object(engine, "BLOCK_ROWS", 1 + seed % 7):  # scored a few subjects at a time
+        pd.testing.assert_frame_equal(ep.score(visits, trial_id), out)
 
 
 @pytest.mark.parametrize("trial_id", TRIALS)

@@ -27,6 +27,10 @@ FAMILIES: dict[str, Callable[..., Block]] = {
     "cumulative_dose": doses.cumulative_dose,
 }
 
+#: visit rows scored at a time: large tables are scored in blocks of whole subjects
+#: (subjects are independent), which keeps the working arrays cache-sized
+BLOCK_ROWS = 2**20
+
 RESULT_COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result",
                   "category", "value", "reason")
 
@@ -82,7 +86,7 @@ def score(
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
     v = prepare(visits, columns=columns, units=units, needed=set().union(*needs.values()),
-                medications=medications)
+                select=True, medications=medications)
     absent = {name: sorted(cols - v.values.keys()) for name, cols in needs.items()}
     lacking = sorted(set().union(*absent.values()))
     if lacking:
@@ -94,8 +98,12 @@ def score(
         ((e, definition.timepoint(label)) for e in definition.endpoints for label in e.timepoints),
         key=lambda task: (task[0].name, task[1].day, task[1].label),
     )
-    blocks = [_evaluate(v, definition, e, tp, absent[e.name]) for e, tp in tasks]
-    return _assemble(v, definition.id, tasks, blocks)
+    frames = [
+        _assemble(part, definition.id, tasks,
+                  [_evaluate(part, definition, e, tp, absent[e.name]) for e, tp in tasks])
+        for part in v.blocks(BLOCK_ROWS)
+    ]
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _needs(endpoint: Endpoint, trial: TrialDefinition) -> set[str]:

@@ -78,6 +78,13 @@ class Medications:
     rituximab: np.ndarray  # bool
     new_immunosuppressant: np.ndarray  # bool
 
+    def subjects_in(self, lo: int, hi: int) -> Medications:
+        """The records of subjects ``lo .. hi - 1``, recoded from 0."""
+        keep = (self.code >= lo) & (self.code < hi)
+        return Medications(self.code[keep] - lo, self.start[keep], self.stop[keep],
+                           self.steroid_rate[keep], self.rituximab[keep],
+                           self.new_immunosuppressant[keep])
+
     def steroid_rate_on(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Prednisone-equivalent daily dose in force for subject `code` on `day`."""
         steroid = self.steroid_rate > 0

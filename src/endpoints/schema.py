@@ -9,8 +9,9 @@ and the first offending subject/day (in sorted order, so independent of row orde
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,38 @@ class Visits:
         found = self.values.get(name)
         return found if found is not None else np.full(self.n_rows, np.nan)
 
+    def blocks(self, rows: int) -> Iterator[Visits]:
+        """The table as consecutive blocks of whole subjects, about `rows` rows each.
+
+        Blocks are views (no column is copied) with subjects recoded from 0. Scoring a
+        large table block by block keeps each block's working arrays small enough to
+        stay in the CPU caches and lets the allocator reuse their memory.
+
+        Examples
+        --------
+        >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 2, 3], "day": [0, 7, 0, 0]}))
+        >>> [(list(b.subjects), b.code.tolist()) for b in v.blocks(2)]
+        [(['1'], [0, 0]), (['2', '3'], [0, 1])]
+        """
+        n = self.n_subjects
+        edges = np.unique(np.r_[0, np.searchsorted(self.starts, np.arange(rows, self.n_rows,
+                                                                          rows)), n])
+        if n == 0:
+            yield self
+        for lo, hi in pairwise(edges):
+            first = self.starts[lo]
+            last = self.starts[hi] if hi < n else self.n_rows
+            yield Visits(
+                subjects=self.subjects[lo:hi],
+                code=self.code[first:last] - lo,
+                day=self.day[first:last],
+                starts=self.starts[lo:hi] - first,
+                values={k: a[first:last] for k, a in self.values.items()},
+                text={k: a[first:last] for k, a in self.text.items()},
+                medications=(None if self.medications is None
+                             else self.medications.subjects_in(lo, hi)),
+            )
+
 
 def prepare(
     visits: pd.DataFrame,
@@ -102,6 +135,7 @@ def prepare(
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     needed: Iterable[str] = (),
+    select: bool = False,
     medications: pd.DataFrame | None = None,
 ) -> Visits:
     """Map, convert and validate a visit table into canonical :class:`Visits`.
@@ -115,7 +149,10 @@ def prepare(
     units : mapping, optional
         Column -> declared unit of its values, e.g. ``{"upcr": "mg/mmol"}``.
     needed : iterable of str
-        Further (non-canonical) columns the trial's endpoints read; they must be numeric.
+        The columns the caller reads; those that are not canonical must be numeric.
+    select : bool
+        Keep only the `needed` columns (and those ``egfr`` or ``bilag_score`` are
+        derived from). Every column is validated either way.
     medications : DataFrame, optional
         Dosing records; when given they are the source of ``prednisone`` (daily
         prednisone-equivalent dose on the visit day), ``rituximab`` and
@@ -133,10 +170,11 @@ def prepare(
     Examples
     --------
     >>> v = prepare(pd.DataFrame({"USUBJID": ["b", "a"], "day": [0, 0],
-    ...                           "upcr": [113.12, 56.56]}),
-    ...             columns={"USUBJID": "subject_id"}, units={"upcr": "mg/mmol"})
-    >>> list(v.subjects), v.values["upcr"].tolist()
-    (['a', 'b'], [0.5, 1.0])
+    ...                           "upcr": [113.12, 56.56], "sledai": [4, 2]}),
+    ...             columns={"USUBJID": "subject_id"}, units={"upcr": "mg/mmol"},
+    ...             needed={"upcr"}, select=True)
+    >>> list(v.subjects), v.values
+    (['a', 'b'], {'upcr': array([0.5, 1. ])})
     """
     if not isinstance(visits, pd.DataFrame):
         raise InputError("(table)", f"expected a pandas DataFrame, got {type(visits).__name__}")
@@ -146,7 +184,7 @@ def prepare(
             raise InputError(name, "required column is missing")
     code, subjects = _subject_codes(frame["subject_id"])
     raw_day = _days(frame["day"], code, subjects)
-    order = np.lexsort((raw_day, code))
+    order = _sort_order(code, raw_day)
     code, day = code[order], raw_day[order]
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code[:0]
     dup = np.flatnonzero((code[1:] == code[:-1]) & (day[1:] == day[:-1]))
@@ -156,36 +194,41 @@ def prepare(
             "day", "two rows for the same subject and day", subject=subjects[code[i]], day=day[i]
         )
     where = _Locator(subjects, code, day, order)
-    declared = _declared_units(dict(units or {}), dict(columns or {}))
+    divisors = _unit_divisors(dict(units or {}), dict(columns or {}))
+    needed = set(needed)
+    kept = _kept(needed, frame.columns) if select else None
     values: dict[str, np.ndarray] = {}
     text: dict[str, np.ndarray] = {}
-    needed = set(needed)
-    # Columns are converted in input order (cheap, vectorised), checked, then put in
-    # (subject, day) order once as numpy arrays. Unknown columns no endpoint reads, and
-    # `arm` (carried by summaries, not scoring), are left alone.
+    # One column at a time, in input order: convert and check it (vectorised, in input
+    # order), then put it in (subject, day) order if it is kept. Unknown columns no
+    # endpoint reads, and `arm` (carried by summaries, not scoring), are left alone.
     for name in frame.columns:
         series = frame[name]
         if name == "sex":
-            text[name] = _sex(series, where)
-        elif name in FLAGS:
-            values[name] = _flag(series, name, where)
+            sex = _sex(series, where)
+            if kept is None or name in kept:
+                text[name] = sex[order]
+            continue
+        if name in FLAGS:
+            array = _flag(series, name, where)
         elif name in BILAG_COLUMNS:
-            values[name] = _grade(series, name, where)
+            array = _grade(series, name, where)
         elif name in NON_NEGATIVE or name in needed:
-            values[name] = _numeric(series, name, where)
-    for name, unit in declared.items():
-        divisor = unit_divisor(name, unit)
-        if divisor is None:
-            raise InputError(name, f"unknown unit {unit!r}")
-        if name in values and divisor != 1.0:
-            values[name] = values[name] / divisor
-    for name in values:
-        _check_range(values[name], name, where)
-    values = {name: array[order] for name, array in values.items()}
-    text = {name: array[order] for name, array in text.items()}
+            array = _numeric(series, name, where)
+        else:
+            continue
+        if divisors.get(name, 1.0) != 1.0:
+            array = array / divisors[name]
+        _check_range(array, name, where)
+        if kept is None or name in kept:
+            values[name] = array[order]
     grades = [values[c] for c in BILAG_COLUMNS if c in values]
     if grades and "bilag_score" in needed:
-        values["bilag_score"] = compute_bilag_score(np.column_stack(grades))
+        values["bilag_score"] = compute_bilag_score(grades)
+        if kept is not None:
+            for c in BILAG_COLUMNS:
+                if c not in kept:
+                    values.pop(c, None)
     if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
         egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
         values["egfr"] = egfr.to_numpy(dtype="float64", na_value=np.nan)
@@ -199,18 +242,45 @@ def prepare(
     return Visits(subjects, code, day, starts, values, text, meds)
 
 
-def compute_bilag_score(grades: np.ndarray) -> np.ndarray:
+def _kept(needed: set[str], present: Iterable[str]) -> set[str]:
+    """The columns to keep for `needed`: those, and what a derived one is computed from."""
+    kept = set(needed)
+    if "egfr" in needed and "egfr" not in present:
+        kept |= {"creatinine", "age", "sex"}
+    if "bilag_score" in needed:
+        kept |= set(BILAG_COLUMNS)
+    return kept
+
+
+def _sort_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The stable (subject, day) order of the rows: one sort of a single integer key
+    when (subject, day) fits one, else a two-key sort."""
+    if not len(day):
+        return np.arange(0)
+    low, span = day.min(), int(day.max() - day.min()) + 1
+    if int(code.max()) < np.iinfo(np.int64).max // span:
+        return np.argsort(code * span + (day - low), kind="stable")
+    return np.lexsort((day, code))
+
+
+def compute_bilag_score(grades: Sequence[np.ndarray]) -> np.ndarray:
     """BILAG numeric score per row: A=12, B=8, C=1, D=0, E=0 summed over the recorded
-    domains (grades coded A=1 .. E=5, one column per domain); NaN if none is recorded.
+    domains (one array per domain, grades coded A=1 .. E=5); NaN if none is recorded.
 
     Examples
     --------
-    >>> compute_bilag_score(np.array([[1.0, 2.0, 3.0, np.nan], [np.nan] * 4]))
+    >>> compute_bilag_score([np.array([1.0, np.nan]), np.array([2.0, np.nan]),
+    ...                      np.array([3.0, np.nan]), np.array([np.nan, np.nan])])
     array([21., nan])
     """
-    points = np.array([np.nan, 12.0, 8.0, 1.0, 0.0, 0.0])
-    scored = points[np.nan_to_num(grades, nan=0).astype(int)]
-    return np.where(np.isnan(grades).all(axis=1), np.nan, np.nansum(scored, axis=1))
+    points = np.array([0.0, 12.0, 8.0, 1.0, 0.0, 0.0])  # position 0: not recorded
+    total = np.zeros(len(grades[0]))
+    recorded = np.zeros(len(grades[0]), dtype=bool)
+    for grade in grades:
+        coded = np.nan_to_num(grade, nan=0.0).astype(np.intp)
+        total += points[coded]
+        recorded |= coded > 0
+    return np.where(recorded, total, np.nan)
 
 
 class _Locator:
@@ -271,14 +341,18 @@ def _days(day: pd.Series, code: np.ndarray, subjects: np.ndarray) -> np.ndarray:
     return numeric.astype(np.int64)
 
 
-def _declared_units(units: dict[str, str], columns: dict[str, str]) -> dict[str, str]:
-    declared = {}
+def _unit_divisors(units: dict[str, str], columns: dict[str, str]) -> dict[str, float]:
+    """Column (canonical name) -> what its declared unit's values are divided by."""
+    divisors = {}
     for name, unit in units.items():
-        declared[columns.get(name, name)] = unit
-    for name, unit in declared.items():
+        name = columns.get(name, name)
         if not isinstance(unit, str):
             raise InputError(name, f"unit must be a string, got {unit!r}")
-    return declared
+        divisor = unit_divisor(name, unit)
+        if divisor is None:
+            raise InputError(name, f"unknown unit {unit!r}")
+        divisors[name] = divisor
+    return divisors
 
 
 def _numeric(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
@@ -302,20 +376,17 @@ def _check_range(values: np.ndarray, name: str, where: _Locator) -> None:
         where.check((values < low) | (values > high), name, f"value outside {low:g}-{high:g}")
 
 
-def _by_value(series: pd.Series, convert) -> tuple[np.ndarray, np.ndarray]:
-    """Apply `convert` (text -> value or NaN) to the distinct values of `series` only.
-
-    Returns (converted per row, blank per row); text is stripped and lower-cased first.
-    """
+def _by_value(series: pd.Series, convert, where: _Locator, name: str,
+              problem: str) -> np.ndarray:
+    """Apply `convert` (text -> value, or NaN if invalid) to the distinct values of
+    `series` only (stripped and lower-cased), checking that only blanks are missing."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower()
-    converted = np.array([convert(t) for t in text.fillna("")], dtype=float)
-    blank_unique = (text.fillna("") == "").to_numpy(dtype=bool)
-    found = codes >= 0
-    values = np.where(found, converted[np.maximum(codes, 0)] if len(converted) else np.nan,
-                      np.nan)
-    blank = ~found | (blank_unique[np.maximum(codes, 0)] if len(converted) else True)
-    return values, blank
+    text = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower().fillna("")
+    converted = np.array([convert(t) for t in text], dtype=float)
+    invalid = np.isnan(converted) & (text != "").to_numpy(dtype=bool)
+    if invalid.any():
+        where.check(np.r_[invalid, False][codes], name, problem)
+    return np.r_[converted, np.nan][codes]  # code -1 (missing) -> NaN
 
 
 def _flag(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
@@ -323,19 +394,17 @@ def _flag(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
         values = pd.to_numeric(series).to_numpy(dtype="float64", na_value=np.nan)
         where.check(~np.isnan(values) & (values != 0) & (values != 1), name, "expected a boolean")
         return values
-    values, blank = _by_value(series, lambda t: 1.0 if t in _TRUE else 0.0 if t in _FALSE
-                              else np.nan)
-    where.check(np.isnan(values) & ~blank, name, "expected a boolean (true/false, yes/no, 1/0)")
-    return values
+    return _by_value(series, lambda t: 1.0 if t in _TRUE else 0.0 if t in _FALSE else np.nan,
+                     where, name, "expected a boolean (true/false, yes/no, 1/0)")
 
 
 def _grade(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
-    values, blank = _by_value(series, lambda t: GRADE_CODES.get(t.upper(), np.nan))
-    where.check(np.isnan(values) & ~blank, name, "BILAG grade outside A-E")
-    return values
+    return _by_value(series, lambda t: GRADE_CODES.get(t.upper(), np.nan), where, name,
+                     "BILAG grade outside A-E")
 
 
 def _sex(series: pd.Series, where: _Locator) -> np.ndarray:
-    values, blank = _by_value(series, lambda t: {"F": 1.0, "M": 0.0}.get(_SEX.get(t), np.nan))
-    where.check(np.isnan(values) & ~blank, "sex", 'expected "F" or "M"')
-    return np.where(values == 1.0, "F", np.where(values == 0.0, "M", None)).astype(object)
+    """"F" or "M" (None where missing) per row, from the accepted spellings."""
+    coded = _by_value(series, lambda t: {"M": 0.0, "F": 1.0}.get(_SEX.get(t), np.nan), where,
+                      "sex", 'expected "F" or "M"')
+    return np.array(["M", "F", None], dtype=object)[np.nan_to_num(coded, nan=2).astype(np.intp)]

@@ -84,6 +84,11 @@ class Context:
     timepoint : Timepoint, optional
         The timepoint being assessed; set when there is one item per subject, which is
         what period-based criteria (events, other timepoints' visits) need.
+    scope : tuple, optional
+        Names the rows read (every visit, or one timepoint's assessment visits).
+        Contexts of the same scope, visits and trial share their evaluated named
+        criteria, so e.g. a flare definition is evaluated over every visit once per
+        call of ``score``, not once per endpoint and timepoint that refers to it.
     """
 
     visits: Visits
@@ -91,7 +96,12 @@ class Context:
     subject: np.ndarray
     trial: TrialDefinition
     timepoint: Timepoint | None = None
+    scope: tuple | None = None
     _done: dict[str, Outcome] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.scope is not None:
+            self._done = self.visits.cache.setdefault(("named", self.trial.id, *self.scope), {})
 
     @property
     def named(self) -> Mapping[str, Criterion]:
@@ -100,13 +110,14 @@ class Context:
     def every_visit(self) -> Context:
         """A context over every visit row of every subject."""
         v = self.visits
-        return Context(v, np.arange(v.n_rows), v.code, self.trial)
+        return Context(v, np.arange(v.n_rows), v.code, self.trial, scope=("every visit",))
 
     def at_timepoint(self, timepoint: Timepoint) -> Context:
         """A context over each subject's assessment visit of `timepoint`."""
         v = self.visits
         rows = timeline.assessment_rows(v, timepoint.day, timepoint.window)
-        return Context(v, rows, np.arange(v.n_subjects), self.trial, timepoint)
+        return Context(v, rows, np.arange(v.n_subjects), self.trial, timepoint,
+                       scope=("assessment", timepoint.day, timepoint.window))
 
     def read(self, variable: str, at: str) -> np.ndarray:
         """The values of `variable` at the visit, or the subject's baseline / reference."""

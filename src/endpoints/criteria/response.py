@@ -84,7 +84,7 @@ def time_to_event(
     not met; <NA> when no visit in the period has the event known.
     """
     v = visits
-    ctx = Context(v, np.arange(v.n_rows), v.code, trial)
+    ctx = Context(v, np.arange(0), np.arange(0), trial).every_visit()
     out = evaluate(endpoint.event, ctx)
     period = timeline.period_mask(
         v, timeline.assessment_rows(v, timepoint.day, timepoint.window), timepoint.day)
