@@ -9,6 +9,7 @@ here loops over subjects.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,17 +77,27 @@ def join(parts: Sequence[Reason], sep: str | None = "; ") -> Reason:
     >>> list(join([a, b]))
     ['UPCR >= 0.5; prednisone > 10', 'UPCR >= 0.5', nan]
     """
-    parts = list(parts)
-    if len(parts) == 1 and sep is not None:
-        return parts[0]
-    digits = np.stack([p.codes.astype(np.int64) + 1 for p in parts])  # 0 = no reason
-    sizes = [len(p.categories) + 1 for p in parts]
-    if np.prod(np.array(sizes, dtype=float)) < 2**62:
+    n = len(parts[0])
+    parts = [p for p in parts if len(p.categories)]  # a part without texts adds nothing
+    if len(parts) <= 1:
+        return parts[0] if parts else none(n)
+    sizes = [len(p.categories) + 1 for p in parts]  # digit 0 = no reason
+    total = math.prod(sizes)
+    if total < 2**62:  # each row's combination of digits as one integer key
         weights = np.cumprod([1, *sizes[:-1]], dtype=np.int64)
-        keys = weights @ digits
-        codes, uniques = pd.factorize(keys)
+        keys = np.full(n, weights.sum(), dtype=np.int64)
+        for p, weight in zip(parts, weights, strict=True):
+            keys += p.codes.astype(np.int64) * weight
+        if total <= max(n, 2**16):  # few possible keys: a lookup table, no hashing
+            uniques = np.flatnonzero(np.bincount(keys, minlength=total))
+            lookup = np.zeros(total, dtype=np.int64)
+            lookup[uniques] = np.arange(len(uniques))
+            codes = lookup[keys]
+        else:
+            codes, uniques = pd.factorize(keys)
         combos = (uniques[:, None] // weights % np.array(sizes)).T
     else:  # too many combinations for one integer key
+        digits = np.stack([p.codes.astype(np.int64) + 1 for p in parts])
         combos, codes = np.unique(digits, axis=1, return_inverse=True)
     texts = []
     for combo in combos.T:

@@ -9,7 +9,9 @@ and the first offending subject/day (in sorted order, so independent of row orde
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -197,31 +199,25 @@ def prepare(
     divisors = _unit_divisors(dict(units or {}), dict(columns or {}))
     needed = set(needed)
     kept = _kept(needed, frame.columns) if select else None
-    values: dict[str, np.ndarray] = {}
-    text: dict[str, np.ndarray] = {}
-    # One column at a time, in input order: convert and check it (vectorised, in input
-    # order), then put it in (subject, day) order if it is kept. Unknown columns no
-    # endpoint reads, and `arm` (carried by summaries, not scoring), are left alone.
-    for name in frame.columns:
-        series = frame[name]
-        if name == "sex":
-            sex = _sex(series, where)
-            if kept is None or name in kept:
-                text[name] = sex[order]
-            continue
-        if name in FLAGS:
-            array = _flag(series, name, where)
-        elif name in BILAG_COLUMNS:
-            array = _grade(series, name, where)
-        elif name in NON_NEGATIVE or name in needed:
-            array = _numeric(series, name, where)
-        else:
-            continue
-        if divisors.get(name, 1.0) != 1.0:
-            array = array / divisors[name]
-        _check_range(array, name, where)
-        if kept is None or name in kept:
-            values[name] = array[order]
+    read = [name for name in frame.columns
+            if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE) or name in needed]
+
+    def canonical(name: str) -> np.ndarray | None:
+        """The column converted and checked (in input order), then put in (subject, day)
+        order if it is kept (None if not)."""
+        array = _CONVERTERS.get(name, _numeric)(frame[name], name, where)
+        if name != "sex":
+            array = array / divisors[name] if divisors.get(name, 1.0) != 1.0 else array
+            _check_range(array, name, where)
+        return array[order] if kept is None or name in kept else None
+
+    # Columns are independent: they are converted on a few threads (numpy and Arrow
+    # release the GIL); results, and the first error, come in input order. Unknown
+    # columns no endpoint reads, and `arm` (carried by summaries), are left alone.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        done = dict(zip(read, pool.map(canonical, read), strict=True))
+    text = {"sex": done.pop("sex")} if done.get("sex") is not None else {}
+    values = {name: array for name, array in done.items() if array is not None}
     grades = [values[c] for c in BILAG_COLUMNS if c in values]
     if grades and "bilag_score" in needed:
         values["bilag_score"] = compute_bilag_score(grades)
@@ -403,8 +399,13 @@ def _grade(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
                      "BILAG grade outside A-E")
 
 
-def _sex(series: pd.Series, where: _Locator) -> np.ndarray:
+def _sex(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
     """"F" or "M" (None where missing) per row, from the accepted spellings."""
     coded = _by_value(series, lambda t: {"M": 0.0, "F": 1.0}.get(_SEX.get(t), np.nan), where,
-                      "sex", 'expected "F" or "M"')
+                      name, 'expected "F" or "M"')
     return np.array(["M", "F", None], dtype=object)[np.nan_to_num(coded, nan=2).astype(np.intp)]
+
+
+#: converter of each column that is not plain numeric (name -> (series, name, where) -> array)
+_CONVERTERS = {"sex": _sex, **dict.fromkeys(FLAGS, _flag),
+               **dict.fromkeys(BILAG_COLUMNS, _grade)}
