@@ -15,7 +15,7 @@ from .criteria.base import Block, at_assessment
 from .criteria.expressions import Outcome, evaluate, variables
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsWarning
-from .schema import Visits, prepare
+from .schema import Visits, check_visits
 
 #: endpoint kind -> evaluator(visits, trial, endpoint, timepoint) -> Block
 FAMILIES: dict[str, Callable[..., Block]] = {
@@ -85,9 +85,11 @@ def score(
                                  units=units)
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
-    v = prepare(visits, columns=columns, units=units, needed=set().union(*needs.values()),
-                select=True, medications=medications)
-    absent = {name: sorted(cols - v.values.keys()) for name, cols in needs.items()}
+    table = check_visits(visits, columns=columns, units=units,
+                         needed=set().union(*needs.values()), select=True,
+                         medications=medications)
+    provided = table.visits(0, 0).values.keys()  # no subject: just the columns, derived too
+    absent = {name: sorted(cols - provided) for name, cols in needs.items()}
     lacking = sorted(set().union(*absent.values()))
     if lacking:
         warnings.warn(
@@ -101,7 +103,7 @@ def score(
     frames = [
         _assemble(part, definition.id, tasks,
                   [_evaluate(part, definition, e, tp, absent[e.name]) for e, tp in tasks])
-        for part in v.blocks(BLOCK_ROWS)
+        for part in table.blocks(BLOCK_ROWS)
     ]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 

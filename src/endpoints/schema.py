@@ -98,40 +98,120 @@ class Visits:
         found = self.values.get(name)
         return found if found is not None else np.full(self.n_rows, np.nan)
 
+
+@dataclass(frozen=True)
+class _Column:
+    """A checked column in input order: its values, or codes into a small table of
+    values (flags, grades, text), put in any row order by :meth:`take`."""
+
+    data: np.ndarray
+    table: np.ndarray | None = None
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        picked = self.data[rows]
+        return picked if self.table is None else self.table[picked]
+
+
+@dataclass
+class VisitTable:
+    """A validated visit table whose clinical columns are still in input order.
+
+    The (subject, day) order is known (`order`), but columns are put in it only for the
+    subjects being scored: :meth:`visits` gives a block of subjects as :class:`Visits`,
+    :meth:`blocks` the whole table block by block. Scoring a large table this way keeps
+    each block's arrays small enough for the CPU caches and lets their memory be reused
+    from block to block.
+    """
+
+    subjects: np.ndarray
+    code: np.ndarray
+    day: np.ndarray
+    starts: np.ndarray
+    order: np.ndarray
+    columns: dict[str, _Column]
+    bilag_score: bool = False
+    derivation_only: frozenset[str] = frozenset()
+    medications: Medications | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.day)
+
+    def visits(self, lo: int = 0, hi: int | None = None) -> Visits:
+        """Subjects ``lo .. hi - 1`` (all by default) as :class:`Visits`, recoded from 0."""
+        n = len(self.subjects)
+        hi = n if hi is None else hi
+        first = self.starts[lo] if lo < n else self.n_rows
+        last = self.starts[hi] if hi < n else self.n_rows
+        rows = self.order[first:last]
+        names = list(self.columns)
+        taken = dict(zip(names, _map(lambda name: self.columns[name].take(rows), names),
+                         strict=True))
+        text = {"sex": taken.pop("sex")} if "sex" in taken else {}
+        values = taken
+        code, day = self.code[first:last] - lo, self.day[first:last]
+        if self.bilag_score and any(c in values for c in BILAG_COLUMNS):
+            values["bilag_score"] = compute_bilag_score(
+                [values[c] for c in BILAG_COLUMNS if c in values])
+        for name in self.derivation_only:
+            values.pop(name, None)
+        if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
+            egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
+            values["egfr"] = egfr.to_numpy(dtype="float64", na_value=np.nan)
+        meds = None if self.medications is None else self.medications.subjects_in(lo, hi)
+        if meds is not None:
+            values["prednisone"] = meds.steroid_rate_on(code, day)
+            values["rituximab"] = meds.started_in(meds.rituximab, code, day).astype(float)
+            values["new_immunosuppressant"] = meds.started_in(
+                meds.new_immunosuppressant, code, day).astype(float)
+        return Visits(self.subjects[lo:hi], code, day, self.starts[lo:hi] - first, values,
+                      text, meds)
+
     def blocks(self, rows: int) -> Iterator[Visits]:
         """The table as consecutive blocks of whole subjects, about `rows` rows each.
 
-        Blocks are views (no column is copied) with subjects recoded from 0. Scoring a
-        large table block by block keeps each block's working arrays small enough to
-        stay in the CPU caches and lets the allocator reuse their memory.
-
         Examples
         --------
-        >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 2, 3], "day": [0, 7, 0, 0]}))
-        >>> [(list(b.subjects), b.code.tolist()) for b in v.blocks(2)]
+        >>> table = check_visits(pd.DataFrame({"subject_id": [1, 1, 2, 3],
+        ...                                    "day": [0, 7, 0, 0]}))
+        >>> [(list(b.subjects), b.code.tolist()) for b in table.blocks(2)]
         [(['1'], [0, 0]), (['2', '3'], [0, 1])]
         """
-        n = self.n_subjects
-        edges = np.unique(np.r_[0, np.searchsorted(self.starts, np.arange(rows, self.n_rows,
-                                                                          rows)), n])
+        n = len(self.subjects)
+        cuts = np.searchsorted(self.starts, np.arange(rows, self.n_rows, rows))
+        edges = np.unique(np.r_[0, cuts, n])
         if n == 0:
-            yield self
+            yield self.visits()
         for lo, hi in pairwise(edges):
-            first = self.starts[lo]
-            last = self.starts[hi] if hi < n else self.n_rows
-            yield Visits(
-                subjects=self.subjects[lo:hi],
-                code=self.code[first:last] - lo,
-                day=self.day[first:last],
-                starts=self.starts[lo:hi] - first,
-                values={k: a[first:last] for k, a in self.values.items()},
-                text={k: a[first:last] for k, a in self.text.items()},
-                medications=(None if self.medications is None
-                             else self.medications.subjects_in(lo, hi)),
-            )
+            yield self.visits(int(lo), int(hi))
 
 
-def prepare(
+def _map(function, items: list) -> list:
+    """``[function(item) for item in items]`` on a few threads (for numpy and Arrow work,
+    which releases the GIL); results, and the first error, in the order of `items`."""
+    if len(items) < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(function, items))
+
+
+def prepare(visits: pd.DataFrame, **options) -> Visits:
+    """Map, convert and validate a visit table into canonical :class:`Visits`, every
+    subject at once; `options` are those of :func:`check_visits`.
+
+    Examples
+    --------
+    >>> v = prepare(pd.DataFrame({"USUBJID": ["b", "a"], "day": [0, 0],
+    ...                           "upcr": [113.12, 56.56], "sledai": [4, 2]}),
+    ...             columns={"USUBJID": "subject_id"}, units={"upcr": "mg/mmol"},
+    ...             needed={"upcr"}, select=True)
+    >>> list(v.subjects), v.values
+    (['a', 'b'], {'upcr': array([0.5, 1. ])})
+    """
+    return check_visits(visits, **options).visits()
+
+
+def check_visits(
     visits: pd.DataFrame,
     *,
     columns: Mapping[str, str] | None = None,
@@ -139,8 +219,8 @@ def prepare(
     needed: Iterable[str] = (),
     select: bool = False,
     medications: pd.DataFrame | None = None,
-) -> Visits:
-    """Map, convert and validate a visit table into canonical :class:`Visits`.
+) -> VisitTable:
+    """Map, convert and validate a visit table; :func:`prepare` then orders it.
 
     Parameters
     ----------
@@ -162,7 +242,7 @@ def prepare(
 
     Returns
     -------
-    Visits
+    VisitTable
 
     Raises
     ------
@@ -171,12 +251,11 @@ def prepare(
 
     Examples
     --------
-    >>> v = prepare(pd.DataFrame({"USUBJID": ["b", "a"], "day": [0, 0],
-    ...                           "upcr": [113.12, 56.56], "sledai": [4, 2]}),
-    ...             columns={"USUBJID": "subject_id"}, units={"upcr": "mg/mmol"},
-    ...             needed={"upcr"}, select=True)
-    >>> list(v.subjects), v.values
-    (['a', 'b'], {'upcr': array([0.5, 1. ])})
+    >>> table = check_visits(pd.DataFrame({"subject_id": ["b", "a"], "day": [0, 0],
+    ...                                    "upcr": [1.0, 0.5], "sledai": [4, 2]}),
+    ...                      needed={"upcr"}, select=True)
+    >>> list(table.subjects), list(table.columns)
+    (['a', 'b'], ['upcr'])
     """
     if not isinstance(visits, pd.DataFrame):
         raise InputError("(table)", f"expected a pandas DataFrame, got {type(visits).__name__}")
@@ -202,40 +281,28 @@ def prepare(
     read = [name for name in frame.columns
             if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE) or name in needed]
 
-    def canonical(name: str) -> np.ndarray | None:
-        """The column converted and checked (in input order), then put in (subject, day)
-        order if it is kept (None if not)."""
-        array = _CONVERTERS.get(name, _numeric)(frame[name], name, where)
-        if name != "sex":
-            array = array / divisors[name] if divisors.get(name, 1.0) != 1.0 else array
-            _check_range(array, name, where)
-        return array[order] if kept is None or name in kept else None
+    def canonical(name: str) -> _Column:
+        """The column converted to canonical values and checked."""
+        convert = _CONVERTERS.get(name)
+        if convert is not None:
+            return convert(frame[name], name, where)
+        values = _numeric(frame[name], name, where)
+        if divisors.get(name, 1.0) != 1.0:
+            values = values / divisors[name]
+        _check_range(values, name, where)
+        return _Column(values)
 
-    # Columns are independent: they are converted on a few threads (numpy and Arrow
-    # release the GIL); results, and the first error, come in input order. Unknown
-    # columns no endpoint reads, and `arm` (carried by summaries), are left alone.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        done = dict(zip(read, pool.map(canonical, read), strict=True))
-    text = {"sex": done.pop("sex")} if done.get("sex") is not None else {}
-    values = {name: array for name, array in done.items() if array is not None}
-    grades = [values[c] for c in BILAG_COLUMNS if c in values]
-    if grades and "bilag_score" in needed:
-        values["bilag_score"] = compute_bilag_score(grades)
-        if kept is not None:
-            for c in BILAG_COLUMNS:
-                if c not in kept:
-                    values.pop(c, None)
-    if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
-        egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
-        values["egfr"] = egfr.to_numpy(dtype="float64", na_value=np.nan)
-    meds = None
-    if medications is not None:
-        meds = prepare_medications(medications, subjects)
-        values["prednisone"] = meds.steroid_rate_on(code, day)
-        values["rituximab"] = meds.started_in(meds.rituximab, code, day).astype(float)
-        values["new_immunosuppressant"] = meds.started_in(
-            meds.new_immunosuppressant, code, day).astype(float)
-    return Visits(subjects, code, day, starts, values, text, meds)
+    # Unknown columns no endpoint reads, and `arm` (carried by summaries), are left alone.
+    checked = dict(zip(read, _map(canonical, read), strict=True))
+    kept = _kept(needed, frame.columns) if select else set(checked)
+    meds = None if medications is None else prepare_medications(medications, subjects)
+    return VisitTable(
+        subjects, code, day, starts, order,
+        columns={name: column for name, column in checked.items() if name in kept},
+        bilag_score="bilag_score" in needed,
+        derivation_only=frozenset(set(BILAG_COLUMNS) - needed) if select else frozenset(),
+        medications=meds,
+    )
 
 
 def _kept(needed: set[str], present: Iterable[str]) -> set[str]:
@@ -352,6 +419,10 @@ def _unit_divisors(units: dict[str, str], columns: dict[str, str]) -> dict[str, 
 
 
 def _numeric(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
+    if series.dtype == np.float64:  # already canonical: read in place, not copied
+        values = series.to_numpy()
+        where.check(np.isinf(values), name, "infinite value")
+        return values
     if pd.api.types.is_bool_dtype(series.dtype):
         where.check(series.notna().to_numpy(), name, "expected numbers, got booleans")
     if not pd.api.types.is_numeric_dtype(series.dtype):  # blank text (e.g. from CSV) is missing
@@ -373,39 +444,50 @@ def _check_range(values: np.ndarray, name: str, where: _Locator) -> None:
 
 
 def _by_value(series: pd.Series, convert, where: _Locator, name: str,
-              problem: str) -> np.ndarray:
+              problem: str) -> _Column:
     """Apply `convert` (text -> value, or NaN if invalid) to the distinct values of
-    `series` only (stripped and lower-cased), checking that only blanks are missing."""
+    `series` only (stripped and lower-cased), checking that only blanks are missing.
+
+    The column is kept as small codes into the table of converted values."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     text = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower().fillna("")
     converted = np.array([convert(t) for t in text], dtype=float)
     invalid = np.isnan(converted) & (text != "").to_numpy(dtype=bool)
     if invalid.any():
         where.check(np.r_[invalid, False][codes], name, problem)
-    return np.r_[converted, np.nan][codes]  # code -1 (missing) -> NaN
+    return _coded(codes, np.r_[converted, np.nan])  # code -1 (missing) -> the last entry
 
 
-def _flag(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
+def _coded(codes: np.ndarray, table: np.ndarray) -> _Column:
+    """A column of codes into `table` (-1: its last entry), in the smallest integer type."""
+    for small in (np.int8, np.int16, np.int32):
+        if len(table) <= np.iinfo(small).max:
+            return _Column(codes.astype(small), table)
+    return _Column(codes, table)
+
+
+def _flag(series: pd.Series, name: str, where: _Locator) -> _Column:
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
         values = pd.to_numeric(series).to_numpy(dtype="float64", na_value=np.nan)
         where.check(~np.isnan(values) & (values != 0) & (values != 1), name, "expected a boolean")
-        return values
+        return _coded(np.where(np.isnan(values), -1, values), np.array([0.0, 1.0, np.nan]))
     return _by_value(series, lambda t: 1.0 if t in _TRUE else 0.0 if t in _FALSE else np.nan,
                      where, name, "expected a boolean (true/false, yes/no, 1/0)")
 
 
-def _grade(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
+def _grade(series: pd.Series, name: str, where: _Locator) -> _Column:
     return _by_value(series, lambda t: GRADE_CODES.get(t.upper(), np.nan), where, name,
                      "BILAG grade outside A-E")
 
 
-def _sex(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
+def _sex(series: pd.Series, name: str, where: _Locator) -> _Column:
     """"F" or "M" (None where missing) per row, from the accepted spellings."""
     coded = _by_value(series, lambda t: {"M": 0.0, "F": 1.0}.get(_SEX.get(t), np.nan), where,
                       name, 'expected "F" or "M"')
-    return np.array(["M", "F", None], dtype=object)[np.nan_to_num(coded, nan=2).astype(np.intp)]
+    labels = np.array(["M", "F", None], dtype=object)
+    return _Column(coded.data, labels[np.nan_to_num(coded.table, nan=2).astype(np.intp)])
 
 
-#: converter of each column that is not plain numeric (name -> (series, name, where) -> array)
+#: converter of each column that is not plain numeric: (series, name, where) -> _Column
 _CONVERTERS = {"sex": _sex, **dict.fromkeys(FLAGS, _flag),
                **dict.fromkeys(BILAG_COLUMNS, _grade)}
