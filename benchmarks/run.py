@@ -36,6 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 NAIVE_SIZE = 10_000
+REPEAT = 3
 TARGET_TRIAL = "NCT03917797"
 MIB = 2**20
 
@@ -151,7 +152,7 @@ def run(sizes: list[int], trials: list[str], naive_size: int, repeat: int | None
             path = os.path.join(tmp, f"visits_{n}.parquet")
             made = _subprocess(["--generate", str(n), path])
             log(f"[{n:,} subjects] generated {made['rows']:,} rows in {made['seconds']:.1f}s")
-            reps = repeat or (3 if made["rows"] <= 2_000_000 else 1)
+            reps = repeat or REPEAT  # the same at every size: ratios compare like with like
             jobs = [{"kind": "sort"}] + [{"kind": "score", "trial": t} for t in trials]
             if n == naive_size:
                 jobs.append({"kind": "naive", "trial": TARGET_TRIAL})
@@ -231,13 +232,17 @@ def targets(records: list[dict]) -> str:
         out.append(f"| extra peak memory <= 4x the input frame (worst score run: "
                    f"{worst['trial']}, {worst['subjects']:,} subjects) | {r:.2f}x "
                    f"| {verdict(r <= 4)} |")
-    for trial in sorted({r["trial"] for r in scores}):
+    for trial in sorted({r["trial"] for r in scores}, key=lambda t: t != TARGET_TRIAL):
         big = _find(records, 1_000_000, "score", trial)
         small = _find(records, 100_000, "score", trial)
         if big and small:
             r = big["seconds"] / small["seconds"]
-            out.append(f"| score({trial}): time at 1M <= 12x time at 100k | {r:.1f}x "
-                       f"| {verdict(r <= 12)} |")
+            if trial == TARGET_TRIAL:
+                out.append(f"| score({trial}): time at 1M <= 12x time at 100k | {r:.1f}x "
+                           f"| {verdict(r <= 12)} |")
+            else:  # the target is set for TARGET_TRIAL; the others are shown alongside
+                out.append(f"| score({trial}): time at 1M / time at 100k (no target) "
+                           f"| {r:.1f}x | |")
     if not (_find(records, 1_000_000, "score") and _find(records, 100_000, "score")):
         out.append("| time at 1M <= 12x time at 100k | not measured (sizes 100000 and 1000000) "
                    "| |")
@@ -332,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--naive-size", type=int, default=NAIVE_SIZE,
                         help="size at which the naive implementation is measured")
     parser.add_argument("--repeat", type=int, default=None,
-                        help="timing repeats (default: 3 up to 2M rows, else 1)")
+                        help=f"timing repeats at every size (default: {REPEAT})")
     parser.add_argument("--merge", action="store_true",
                         help="keep earlier results (results.json) for sizes not run now")
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
