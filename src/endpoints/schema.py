@@ -387,10 +387,38 @@ def _subject_codes(subject: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     missing = subject.isna().to_numpy()
     if missing.any():
         raise InputError("subject_id", f"missing subject ID in row {int(np.argmax(missing))}")
-    first, uniques = pd.factorize(subject, sort=False)
-    labels = pd.Index(uniques).astype(str)
-    second, subjects = pd.factorize(labels, sort=True)
-    return second[first].astype(np.int64), np.asarray(subjects, dtype=object)
+    # Halves of the rows are encoded on two threads, then their distinct IDs together.
+    half = len(subject) // 2
+    halves = _map(_factorize, [subject.iloc[:half], subject.iloc[half:]])
+    labels = pd.Index(np.concatenate([uniques for _, uniques in halves])).astype(str)
+    recode, subjects = pd.factorize(labels, sort=True)
+    (first, first_ids), (second, _) = halves
+    code = np.concatenate([recode[first], recode[len(first_ids):][second]])
+    return code.astype(np.int64), np.asarray(subjects, dtype=object)
+
+
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 where missing) and distinct values of a column, in order of appearance.
+
+    A column stored by Arrow (pandas' default for text) is encoded by Arrow itself,
+    several times faster than pandas' general path on millions of rows.
+
+    Examples
+    --------
+    >>> codes, uniques = _factorize(pd.Series(["b", "a", None, "b"], dtype="string"))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, -1, 0], ['b', 'a'])
+    """
+    if getattr(series.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa  # installed: the column is stored by it
+
+        encoded = pa.array(series.array).dictionary_encode()
+        if isinstance(encoded, pa.ChunkedArray):  # one dictionary for all chunks
+            encoded = encoded.combine_chunks()
+        codes = encoded.indices.fill_null(-1).to_numpy()
+        return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _days(day: pd.Series, code: np.ndarray, subjects: np.ndarray) -> np.ndarray:
@@ -449,7 +477,7 @@ def _by_value(series: pd.Series, convert, where: _Locator, name: str,
     `series` only (stripped and lower-cased), checking that only blanks are missing.
 
     The column is kept as small codes into the table of converted values."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = _factorize(series)
     text = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower().fillna("")
     converted = np.array([convert(t) for t in text], dtype=float)
     invalid = np.isnan(converted) & (text != "").to_numpy(dtype=bool)
