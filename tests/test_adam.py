@@ -50,6 +50,18 @@ def test_binary_categorical_and_continuous_records():
     assert missing.REASON == "no visit in window"
 
 
+def test_unregistered_trial_is_given_explicitly():
+    results = ep.score(VISITS, "NCT03580291")
+    trial = ep.get_trial("NCT03580291").model_copy(update={"id": "CUSTOM-2"})
+    custom = results.assign(trial_id=pd.array(["CUSTOM-2"] * len(results), dtype="string"))
+    with pytest.raises(ep.UnknownTrialError):
+        ep.to_adam(custom)
+    adam = ep.to_adam(custom, trial=trial)
+    expected = ep.to_adam(results).assign(STUDYID=pd.array(["CUSTOM-2"] * len(adam),
+                                                            dtype="string"))
+    pd.testing.assert_frame_equal(adam, expected)
+
+
 def test_not_a_result_table():
     with pytest.raises(ep.InputError, match="result"):
         ep.to_adam(pd.DataFrame({"subject_id": ["S1"]}))

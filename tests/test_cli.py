@@ -90,6 +90,18 @@ def test_adam_output(tmp_path):
     assert list(pd.read_csv(out).columns)[:3] == ["STUDYID", "USUBJID", "PARAMCD"]
 
 
+def test_adam_output_of_a_trial_file(tmp_path):
+    source, out = tmp_path / "visits.csv", tmp_path / "adam.csv"
+    VISITS.rename(columns=COLUMNS).to_csv(source, index=False)
+    trial = ep.get_trial("NCT03580291").model_copy(update={"id": "MY-TRIAL"})
+    definition = tmp_path / "my_trial.json"
+    definition.write_text(trial.model_dump_json())
+    done = run("score", str(source), "--trial", str(definition), "--adam", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    adam = pd.read_csv(out)
+    assert set(adam.STUDYID) == {"MY-TRIAL"} and "CRR" in set(adam.PARAMCD)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import registry
+from .definitions import TrialDefinition
 from .errors import InputError
 
 ADAM_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "PARCAT1", "AVISIT", "AVISITN",
@@ -46,13 +47,16 @@ def paramcd(names: list[str]) -> dict[str, str]:
     return {name: codes[name] for name in names}
 
 
-def to_adam(results: pd.DataFrame) -> pd.DataFrame:
+def to_adam(results: pd.DataFrame, *, trial: TrialDefinition | None = None) -> pd.DataFrame:
     """Convert a result table of :func:`endpoints.score` to an ADaM-style dataset.
 
     Parameters
     ----------
     results : DataFrame
         The output of ``score`` (one trial or several).
+    trial : TrialDefinition, optional
+        Definition of the scored trial, needed only when it is not registered (by
+        default each ``trial_id`` of `results` is looked up in the registry).
 
     Returns
     -------
@@ -76,7 +80,7 @@ def to_adam(results: pd.DataFrame) -> pd.DataFrame:
                            "category", "value", "reason") if c not in results.columns]
     if missing:
         raise InputError(missing[0], "not a result table of endpoints.score")
-    meta = _parameters(results["trial_id"].dropna().unique())
+    meta = _parameters(results["trial_id"].dropna().unique(), trial)
     keys = results[["trial_id", "endpoint", "timepoint"]].astype(object)
     info = keys.merge(meta, how="left", on=["trial_id", "endpoint", "timepoint"])
     binary = info["binary"].fillna(False).to_numpy(dtype=bool)
@@ -104,11 +108,11 @@ def to_adam(results: pd.DataFrame) -> pd.DataFrame:
     return out.set_axis(results.index)
 
 
-def _parameters(trial_ids) -> pd.DataFrame:
+def _parameters(trial_ids, given: TrialDefinition | None) -> pd.DataFrame:
     """Per trial x endpoint x timepoint: kind, whether binary, PARAM text, AVISITN."""
     rows = []
     for trial_id in trial_ids:
-        trial = registry.get_trial(trial_id)
+        trial = registry.definition_of(trial_id, given)
         day = {t.label: t.day for t in trial.timepoints}
         for e in trial.endpoints:
             param = (e.description or e.name.replace("_", " ").capitalize()).split(". ")[0]

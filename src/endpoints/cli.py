@@ -127,7 +127,8 @@ def score(
     meds = _run(lambda: read_table(medications)) if medications is not None else None
     results = _run(lambda: _score_chunks(visits, definition, meds, mapping, declared,
                                          chunk_subjects))
-    _run(lambda: write_table(ep.to_adam(results) if adam else results, output))
+    _run(lambda: write_table(ep.to_adam(results, trial=definition) if adam else results,
+                             output))
     typer.echo(f"scored {results.subject_id.nunique()} subjects, {len(results)} rows -> {output}",
                err=True)
 

@@ -113,6 +113,21 @@ def get_trial(trial_id: str) -> TrialDefinition:
     )
 
 
+def definition_of(trial_id: str, given: TrialDefinition | None = None) -> TrialDefinition:
+    """`given` if it is the definition of `trial_id`, else the registered one (for result
+    tables of trials that were scored from a definition object, not registered).
+
+    Examples
+    --------
+    >>> custom = get_trial("NCT03917797").model_copy(update={"id": "MY-TRIAL"})
+    >>> definition_of("MY-TRIAL", custom).id, definition_of("NCT03917797", custom).id
+    ('MY-TRIAL', 'NCT03917797')
+    """
+    if given is not None and given.id == trial_id:
+        return given
+    return get_trial(trial_id)
+
+
 def list_trials() -> list[str]:
     """The sorted IDs of every registered trial."""
     return sorted(_registry())

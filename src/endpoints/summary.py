@@ -184,7 +184,7 @@ def _layout(frame: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
     """trial_id, endpoint, kind, categories: one row per endpoint of the scored trials."""
     rows = []
     for trial_id in frame["trial_id"].dropna().unique():
-        definition = _definition(trial_id, trial)
+        definition = registry.definition_of(trial_id, trial)
         for e in definition.endpoints:
             categories: tuple[str, ...] = ()
             if isinstance(e, Categorical):
@@ -198,12 +198,6 @@ def _layout(frame: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
     if len(unknown):
         raise InputError("endpoint", f"{unknown.iloc[0]!r} is not an endpoint of the trial")
     return layout
-
-
-def _definition(trial_id: str, trial: TrialDefinition | None) -> TrialDefinition:
-    if trial is not None and trial.id == trial_id:
-        return trial
-    return registry.get_trial(trial_id)
 
 
 def _binary(frame: pd.DataFrame, by: str, missing: str) -> pd.DataFrame:
@@ -288,7 +282,7 @@ def _controls(out: pd.DataFrame, trial: TrialDefinition | None) -> dict[str, str
     """trial_id -> label of the trial's control arm (None if it has none)."""
     controls = {}
     for trial_id in out["trial_id"].unique():
-        arms = _definition(trial_id, trial).arms
+        arms = registry.definition_of(trial_id, trial).arms
         controls[trial_id] = next((a.label for a in arms if a.control), None)
     return controls
 
@@ -342,7 +336,7 @@ def _with_differences(out: pd.DataFrame, by: str, reference: str | None,
 def _timepoint_days(out: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
     rows = [(trial_id, t.label, t.day)
             for trial_id in out["trial_id"].unique()
-            for t in _definition(trial_id, trial).timepoints]
+            for t in registry.definition_of(trial_id, trial).timepoints]
     days = pd.DataFrame(rows, columns=["trial_id", "timepoint", "day"])
     days["trial_id"] = days["trial_id"].astype("string")
     days["timepoint"] = days["timepoint"].astype("string")
