@@ -216,6 +216,20 @@ def test_integer_valued_float_days_are_accepted():
     )
 
 
+@pytest.mark.filterwarnings("error")  # no integer overflow on the way
+def test_rows_are_ordered_by_subject_and_day_even_for_extreme_days():
+    # a span of days too wide for one integer sort key takes the two-key sort
+    from endpoints.schema import prepare
+
+    big = 2**62
+    visits = pd.DataFrame({"subject_id": ["b", "a", "b", "a", "a"],
+                           "day": [big, 0, -big, -big, 7]})
+    v = prepare(visits)
+    assert list(v.subjects) == ["a", "b"]
+    assert v.code.tolist() == [0, 0, 0, 1, 1]
+    assert v.day.tolist() == [-big, 0, 7, -big, big]
+
+
 # --------------------------------------------------------------------------------------
 # Value problems: named column, first offending subject/day in sorted order
 # --------------------------------------------------------------------------------------

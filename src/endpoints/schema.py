@@ -145,10 +145,9 @@ class VisitTable:
         last = self.starts[hi] if hi < n else self.n_rows
         rows = self.order[first:last]
         names = list(self.columns)
-        taken = dict(zip(names, _map(lambda name: self.columns[name].take(rows), names),
-                         strict=True))
-        text = {"sex": taken.pop("sex")} if "sex" in taken else {}
-        values = taken
+        values = dict(zip(names, _map(lambda name: self.columns[name].take(rows), names),
+                          strict=True))
+        text = {"sex": values.pop("sex")} if "sex" in values else {}
         code, day = self.code[first:last] - lo, self.day[first:last]
         if self.bilag_score and any(c in values for c in BILAG_COLUMNS):
             values["bilag_score"] = compute_bilag_score(
@@ -277,7 +276,6 @@ def check_visits(
     where = _Locator(subjects, code, day, order)
     divisors = _unit_divisors(dict(units or {}), dict(columns or {}))
     needed = set(needed)
-    kept = _kept(needed, frame.columns) if select else None
     read = [name for name in frame.columns
             if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE) or name in needed]
 
@@ -320,7 +318,8 @@ def _sort_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
     when (subject, day) fits one, else a two-key sort."""
     if not len(day):
         return np.arange(0)
-    low, span = day.min(), int(day.max() - day.min()) + 1
+    low = int(day.min())
+    span = int(day.max()) - low + 1  # Python integers: no overflow for extreme days
     if int(code.max()) < np.iinfo(np.int64).max // span:
         return np.argsort(code * span + (day - low), kind="stable")
     return np.lexsort((day, code))
