@@ -316,9 +316,10 @@ def event_by_timepoint(events, assessment):
 
 
 def new_bilag_a(grade, reference):
-    """New BILAG A in a domain: grade A and the reference grade in B-E (three-valued)."""
+    """New BILAG A in a domain: grade A and the reference grade in B-E (three-valued).
+    An ungraded domain can be new A only if its reference grade is not A."""
     if grade is None:
-        return None
+        return False if reference == "A" else None
     if grade != "A":
         return False
     if reference is None:
@@ -327,9 +328,10 @@ def new_bilag_a(grade, reference):
 
 
 def new_bilag_b(grade, reference):
-    """New BILAG B in a domain: grade B and the reference grade in C-E (three-valued)."""
+    """New BILAG B in a domain: grade B and the reference grade in C-E (three-valued).
+    An ungraded domain can be new B only if its reference grade is neither A nor B."""
     if grade is None:
-        return None
+        return False if reference in ("A", "B") else None
     if grade != "B":
         return False
     if reference is None:
