@@ -20,9 +20,22 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import DefinitionError
 
 Op = Literal["<", "<=", ">", ">=", "==", "!="]
 BILAG_DOMAINS: tuple[str, ...] = (
@@ -37,12 +50,65 @@ BILAG_DOMAINS: tuple[str, ...] = (
     "haematological",
 )
 Against = Literal["baseline", "reference", "previous"]
+#: columns of the visit table that are not clinical variables a criterion can compare
+NOT_VARIABLES: frozenset[str] = frozenset({"subject_id", "arm", "sex"})
+
+
+def definition_error(exc: ValidationError, origin: str = "") -> DefinitionError:
+    """A :class:`DefinitionError` listing every invalid field of a validation error."""
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(definition)'}: "
+        f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+    )
+    return DefinitionError(f"{origin}{': ' if origin else ''}invalid definition: {problems}")
 
 
 class Model(BaseModel):
-    """Base of every definition model: frozen and strict about unknown fields."""
+    """Base of every definition model: frozen and strict about unknown fields. An invalid
+    model is a :class:`~endpoints.errors.DefinitionError` (not pydantic's error type)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, **data: Any) -> None:
+        with _outermost(type(self).__name__):
+            super().__init__(**data)
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any):
+        """Validate `obj` into the model; a :class:`DefinitionError` if it is invalid."""
+        with _outermost(cls.__name__):
+            return super().model_validate(obj, **options)
+
+    @classmethod
+    def model_validate_json(cls, json_data, **options: Any):
+        """Validate JSON text into the model; a :class:`DefinitionError` if it is invalid."""
+        with _outermost(cls.__name__):
+            return super().model_validate_json(json_data, **options)
+
+
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("definition_depth", default=0)
+
+
+@contextlib.contextmanager
+def _outermost(name: str):
+    """Turn pydantic's error into a DefinitionError at the outermost model only (pydantic
+    builds nested models through their ``__init__`` and merges their errors itself)."""
+    depth = _DEPTH.get()
+    token = _DEPTH.set(depth + 1)
+    try:
+        yield
+    except ValidationError as exc:
+        if depth:
+            raise
+        raise definition_error(exc, name) from None
+    finally:
+        _DEPTH.reset(token)
+
+
+def _clinical(variable: str) -> str:
+    if variable in NOT_VARIABLES:
+        raise ValueError(f"{variable!r} is not a clinical variable")
+    return variable
 
 
 class Compare(Model):
@@ -63,11 +129,13 @@ class Compare(Model):
 
     variable: str
     op: Op
-    value: float
+    value: float = Field(allow_inf_nan=False)
     at: Literal["visit", "baseline", "reference"] = "visit"
     change_from: Against | None = None
     of: Against | None = None
     label: str | None = None
+
+    _variable = field_validator("variable")(_clinical)
 
     @model_validator(mode="after")
     def _one_relation(self) -> Compare:
@@ -307,6 +375,7 @@ class Change(EndpointBase):
 
     kind: Literal["change"] = "change"
     variable: str
+    _variable = field_validator("variable")(_clinical)
 
     @property
     def result_type(self) -> str:
@@ -337,6 +406,7 @@ class CumulativeDose(EndpointBase):
 
     kind: Literal["cumulative_dose"] = "cumulative_dose"
     variable: str = "prednisone"
+    _variable = field_validator("variable")(_clinical)
 
     @property
     def result_type(self) -> str:
@@ -398,13 +468,20 @@ class TrialDefinition(Model):
             if unknown:
                 raise ValueError(f"endpoint {endpoint.name}: unknown timepoints {sorted(unknown)}")
         for name, criterion in self.criteria.items():
-            self._resolve(criterion, (name,), f"criteria.{name}")
+            self._resolve(criterion, (name,), f"criteria.{name}", per_visit=False)
         for i, endpoint in enumerate(self.endpoints):
+            where = f"endpoints.{i} ({endpoint.name})"
             for criterion in criteria_of(endpoint):
-                self._resolve(criterion, (), f"endpoints.{i} ({endpoint.name})")
+                per_visit = isinstance(endpoint, TimeToEvent | Event) and (
+                    criterion is endpoint.event)
+                self._resolve(criterion, (), where, per_visit=per_visit)
         return self
 
-    def _resolve(self, criterion: Criterion, chain: tuple[str, ...], where: str) -> None:
+    def _resolve(self, criterion: Criterion, chain: tuple[str, ...], where: str, *,
+                 per_visit: bool) -> None:
+        """Check that `criterion` refers to defined criteria and timepoints, and that a
+        criterion read visit by visit (`per_visit`: an event, a time to event, inside
+        ever / never / throughout) holds no criterion over a period of visits."""
         if isinstance(criterion, str):
             if criterion not in self.criteria:
                 raise ValueError(
@@ -412,14 +489,24 @@ class TrialDefinition(Model):
                 )
             if criterion in chain:
                 raise ValueError(f"{where}: criterion {criterion!r} refers to itself")
-            self._resolve(self.criteria[criterion], (*chain, criterion), where)
-        elif isinstance(criterion, At | Throughout) and (
+            self._resolve(self.criteria[criterion], (*chain, criterion),
+                          f"{where} -> {criterion}", per_visit=per_visit)
+            return
+        if isinstance(criterion, At | Throughout) and (
             (criterion.timepoint if isinstance(criterion, At) else criterion.since)
             not in {t.label for t in self.timepoints}
         ):
             raise ValueError(f"{where}: unknown timepoint in {criterion.describe()!r}")
+        if per_visit and isinstance(criterion, PERIOD_NODES):
+            raise ValueError(
+                f"{where}: {criterion.describe()!r} ({type(criterion).__name__.lower()}) "
+                "answers once per subject (over a period, or at another timepoint's visit), "
+                "so it cannot stand where a criterion is read visit by visit: as the event "
+                "of an event or time-to-event endpoint, or inside ever / never / throughout")
+        inner_per_visit = isinstance(criterion, Ever | Never | Throughout) or (
+            per_visit and not isinstance(criterion, At))
         for term in children(criterion):
-            self._resolve(term, chain, where)
+            self._resolve(term, chain, where, per_visit=inner_per_visit)
 
     def timepoint(self, label: str) -> Timepoint:
         """The timepoint with this label."""
@@ -431,6 +518,10 @@ class TrialDefinition(Model):
             if endpoint.name == name:
                 return endpoint
         raise KeyError(name)
+
+
+#: criterion nodes that read a period of visits and answer once per subject
+PERIOD_NODES = (Ever, Never, At, Throughout)
 
 
 def children(criterion: Criterion) -> tuple[Criterion, ...]:

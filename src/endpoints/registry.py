@@ -11,8 +11,6 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from .definitions import TrialDefinition
 from .errors import DefinitionError, UnknownTrialError
 
@@ -46,11 +44,8 @@ def parse_trial(text: str, *, fmt: str, origin: str = "<text>") -> TrialDefiniti
         raise DefinitionError(f"{origin}: not valid {fmt.upper()}: {exc}") from None
     try:
         return TrialDefinition.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(trial)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise DefinitionError(f"{origin}: invalid trial definition: {problems}") from None
+    except DefinitionError as exc:
+        raise DefinitionError(f"{origin}: {exc}") from None
 
 
 def load_trial(path: str | Path) -> TrialDefinition:
