@@ -217,17 +217,25 @@ def test_integer_valued_float_days_are_accepted():
 
 
 @pytest.mark.filterwarnings("error")  # no integer overflow on the way
-def test_rows_are_ordered_by_subject_and_day_even_for_extreme_days():
-    # a span of days too wide for one integer sort key takes the two-key sort
-    from endpoints.schema import prepare
+def test_rows_are_ordered_by_subject_and_day_at_the_extreme_days():
+    from endpoints.inputs.visits import prepare
 
-    big = 2**62
+    big = 100_000  # the widest study day allowed (SPEC section 2)
     visits = pd.DataFrame({"subject_id": ["b", "a", "b", "a", "a"],
                            "day": [big, 0, -big, -big, 7]})
     v = prepare(visits)
     assert list(v.subjects) == ["a", "b"]
     assert v.code.tolist() == [0, 0, 0, 1, 1]
     assert v.day.tolist() == [-big, 0, 7, -big, big]
+
+
+@pytest.mark.parametrize("day", [100_001, -100_001, 2**62, 2**63 - 1, -(2**63), 1e30])
+def test_days_beyond_the_range_are_an_error_not_a_wrap_around(day):
+    """A day of 2**63 - 1 used to wrap to -2**63 and become the baseline."""
+    visits = pd.DataFrame({"subject_id": ["a", "a", "b"], "day": [0, day, 0]})
+    err = expect_input_error(visits)
+    assert_names(err, "day", subject="a")
+    assert "100,000" in str(err)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Hand-written examples for the optional medications table (SPEC sections 2-4).
 
 Black-box tests through ``ep.score(visits, trial_id, medications=meds)`` and
-``endpoints.medications.compute_prednisone_equivalent``. Every expectation is hard-coded
+``endpoints.inputs.medications.compute_prednisone_equivalent``. Every expectation is hard-coded
 (worked out by hand); nothing here re-implements the rules.
 
 * Records: ``subject_id``, ``drug``, ``start_day``, ``end_day`` (inclusive; missing =
@@ -30,7 +30,7 @@ import pytest
 
 import endpoints as ep
 from endpoints import engine
-from endpoints.medications import compute_prednisone_equivalent
+from endpoints.inputs.medications import compute_prednisone_equivalent
 
 from helpers import DOMAINS, assert_result, assert_value, pick
 from helpers import med as rec
@@ -137,8 +137,11 @@ def test_equivalent_of_non_steroid_is_nan() -> None:
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("drug", ["fludrocortisone", "budesonide", "Fludrocortisone acetate"])
+@pytest.mark.parametrize("drug", ["fludrocortisone", "Fludrocortisone acetate", "cortivazol",
+                                  "prednisolonate"])
 def test_unknown_corticosteroid_is_input_error(drug: str) -> None:
+    """A systemic corticosteroid without a prednisone equivalence, or a steroid-like name
+    the dictionary does not know, is never counted as zero in silence."""
     meds = meds_frame([rec("prednisone", 0, None, 5.0), rec(drug, 10, 20, 0.1)])
     with pytest.raises(ep.InputError) as info:
         ep.score(visit_frame([0, 84, 168]), VALLADOLID, medications=meds)
@@ -150,7 +153,7 @@ def test_unknown_corticosteroid_is_input_error(drug: str) -> None:
 def test_unknown_corticosteroid_names_the_offending_subject() -> None:
     meds = meds_frame([
         rec("prednisone", 0, None, 5.0, subject="a"),
-        rec("budesonide", 10, 20, 9.0, subject="zz9"),
+        rec("fludrocortisone", 10, 20, 9.0, subject="zz9"),
     ])
     visits = pd.concat([visit_frame([0, 168], "a"), visit_frame([0, 168], "zz9")])
     with pytest.raises(ep.InputError) as info:
@@ -319,7 +322,17 @@ def test_cumulative_subject_without_records_is_zero_and_others_unaffected() -> N
     assert_value(pick(out, CUM, W24, "b"), 0.0)
 
 
-def test_subjects_only_in_the_table_are_ignored() -> None:
+def test_budesonide_is_not_a_systemic_corticosteroid() -> None:
+    """WHO ATC has no systemic (H02) code for budesonide: its oral forms act locally
+    (A07EA06), so a record without a systemic route word is not counted, and no error."""
+    meds = meds_frame([rec("prednisone", 0, None, 5.0), rec("budesonide", 10, 20, 9.0)])
+    out = ep.score(visit_frame([0, 84, 168]), VALLADOLID, medications=meds)
+    assert_value(pick(out, CUM, W24), 5.0 * 168)
+
+
+def test_subjects_only_in_the_table_are_subjects() -> None:
+    """SPEC section 1: a subject only in the medications table gets every row, not
+    evaluable for want of visits."""
     visits = visit_frame([0, 84, 168], "a")
     meds = meds_frame([
         rec("prednisone", 0, None, 10.0, subject="a"),
@@ -327,7 +340,11 @@ def test_subjects_only_in_the_table_are_ignored() -> None:
         rec("rituximab", 10, 10, None, subject="ghost"),
     ])
     out = ep.score(visits, VALLADOLID, medications=meds)
-    assert set(out.subject_id) == {"a"}
+    assert set(out.subject_id) == {"a", "ghost"}
+    ghost = out[out.subject_id == "ghost"]
+    assert len(ghost) == len(out[out.subject_id == "a"])
+    assert ghost.result.isna().all() and ghost.value.isna().all() and ghost.day.isna().all()
+    assert (ghost.reason == "no visits").all()
     assert_value(pick(out, CUM, W24, "a"), 1680.0)
 
 

@@ -9,8 +9,8 @@ Registered in ``mkdocs.yml`` under ``hooks:``; no plugin beyond mkdocs is needed
   at build time, appended to the ``API reference`` section. A module that is absent or
   does not import is skipped with an INFO line in the build log.
 - Placeholders ``<!-- endpoints:NAME -->`` in the hand-written pages are replaced by
-  tables computed from the source: the unit table (``endpoints.units``), the
-  corticosteroid equivalents (``endpoints.medications``) and the messages of real
+  tables computed from the source: the unit table (``endpoints.inputs.units``), the
+  corticosteroid equivalents (``endpoints.inputs.medications``) and the messages of real
   ``InputError``s, so these never drift from the code.
 """
 
@@ -330,7 +330,7 @@ def endpoint_section(e, named: dict) -> list[str]:
 
 
 def units_table() -> str:
-    from endpoints.units import CANONICAL_UNITS, UNIT_DIVISORS
+    from endpoints.inputs.units import CANONICAL_UNITS, UNIT_DIVISORS
 
     lines = ["| Column | Canonical unit | Also accepted (value is divided by) |",
              "|---|---|---|"]
@@ -342,10 +342,10 @@ def units_table() -> str:
 
 
 def steroid_table() -> str:
-    from endpoints.medications import PREDNISONE_EQUIVALENT_MG
+    from endpoints.inputs.drugs import dictionary
 
     lines = ["| Drug | mg equivalent to 5 mg prednisone |", "|---|---|"]
-    lines += [f"| {drug} | {mg:g} |" for drug, mg in PREDNISONE_EQUIVALENT_MG.items()]
+    lines += [f"| {drug} | {mg:g} |" for drug, mg in dictionary().equivalents.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -364,9 +364,15 @@ def input_errors() -> str:
          {"units": {"upcr": "mmol"}}),
         ("a mapped column that is not in the table", pd.DataFrame(two),
          {"columns": {"USUBJID": "subject_id"}}),
-        ("an unknown corticosteroid in the medications table", pd.DataFrame(two),
-         {"medications": pd.DataFrame({"subject_id": ["S1"], "drug": ["Budesonide"],
-                                       "start_day": [0], "end_day": [10], "dose": [9]})}),
+        ("a corticosteroid without a prednisone equivalence", pd.DataFrame(two),
+         {"medications": pd.DataFrame({"subject_id": ["S1"], "drug": ["Fludrocortisone"],
+                                       "start_day": [0], "end_day": [10], "dose": [0.1]})}),
+        ("dates where study days belong",
+         pd.DataFrame({**two, "day": pd.to_datetime(["2024-01-02", "2024-01-30"])}), {}),
+        ("a study day beyond 100,000 (never a wrap-around)",
+         pd.DataFrame({**two, "day": [0, 2**63 - 1]}), {}),
+        ("several problems at once (all are listed in `error.failures`)",
+         pd.DataFrame({**two, "pga": [1.0, 3.5], "sledai": [-1, 4]}), {}),
     ]
     lines = ["| Problem | Message |", "|---|---|"]
     for problem, frame, kwargs in cases:

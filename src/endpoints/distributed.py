@@ -37,6 +37,7 @@ import pandas as pd
 
 from .definitions import TrialDefinition
 from .errors import EndpointsWarning, InputError
+from .inputs.text import encode
 
 #: temporary column holding each row's target partition
 KEY = "__endpoints_partition__"
@@ -55,6 +56,7 @@ def score(
     medications: Any = None,
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    drug_classes: Mapping[str, str] | None = None,
 ):
     """Score a dask visit table lazily; see :func:`endpoints.score` for the arguments.
 
@@ -75,19 +77,20 @@ def score(
                    "subject_id")
     meds_is_dask = is_dask_dataframe(medications)
     if medications is not None and not meds_is_dask and not isinstance(medications, pd.DataFrame):
-        raise InputError("(medications)", "expected a pandas or dask DataFrame, got "
+        raise InputError("(medications table)", "expected a pandas or dask DataFrame, got "
                          f"{type(medications).__name__}")
     # Checks columns, units and the trial now, warns once, and gives the result's meta.
     empty_meds = None
     if medications is not None:
         empty_meds = medications._meta if meds_is_dask else medications.iloc[:0]
     meta = engine.score(visits._meta, definition, medications=empty_meds, columns=columns,
-                        units=units)
+                        units=units, drug_classes=drug_classes)
 
     n = visits.npartitions
     divisions = tuple(range(n + 1))  # partition i holds key i (the last also n: never used)
     parts = _partitioned(visits, subject, n, divisions)
-    options = {"definition": definition, "columns": columns, "units": units, "empty": meta}
+    options = {"definition": definition, "columns": columns, "units": units,
+               "drug_classes": drug_classes, "empty": meta}
     if medications is None:
         return parts.map_partitions(_score_partition, None, meta=meta, clear_divisions=True,
                                     **options)
@@ -101,7 +104,8 @@ def score(
 
 
 def partition_of(subject: pd.Series | pd.Index, n: int) -> np.ndarray:
-    """Target partition (0..n-1) of each row: a hash of the subject ID as a string.
+    """Target partition (0..n-1) of each row: a hash of the subject ID's text form (the
+    form subjects are matched on: ``1.0`` and ``1`` are one subject).
 
     Deterministic across processes and runs; missing IDs go to partition 0 (where the
     pandas scorer reports them).
@@ -109,11 +113,10 @@ def partition_of(subject: pd.Series | pd.Index, n: int) -> np.ndarray:
     Examples
     --------
     >>> a = partition_of(pd.Series(["7", "12", "7"]), 4)
-    >>> bool(a[0] == a[2]), bool((partition_of(pd.Series([7, 12, 7]), 4) == a).all())
+    >>> bool(a[0] == a[2]), bool((partition_of(pd.Series([7.0, 12, 7]), 4) == a).all())
     (True, True)
     """
-    codes, uniques = pd.factorize(subject, sort=False)
-    labels = pd.Index(uniques).astype(str).to_numpy(dtype=object)
+    codes, labels, _ = encode(pd.Series(subject))
     buckets = (pd.util.hash_array(labels) % np.uint64(n)).astype(np.int64)
     return np.where(codes >= 0, buckets[np.maximum(codes, 0)] if len(buckets) else 0, 0)
 
@@ -141,17 +144,21 @@ def _by_partition(meds: pd.DataFrame, n: int) -> dict[int | None, pd.DataFrame]:
 
 
 def _score_partition(part: pd.DataFrame, meds, *, definition: TrialDefinition,
-                     columns: dict, units: dict, empty: pd.DataFrame) -> pd.DataFrame:
-    """Score one partition (all visits of its subjects) with the pandas scorer."""
+                     columns: dict, units: dict, drug_classes, empty: pd.DataFrame,
+                     partition_info=None) -> pd.DataFrame:
+    """Score one partition (all visits and records of its subjects) with the pandas
+    scorer; a partition without visits may still hold subjects of the medications."""
     from . import engine
 
-    if len(part) == 0:
-        return empty
     if isinstance(meds, dict):  # a pandas table split by partition: this one's records
-        meds = meds.get(int(part.index[0]), meds[None])
+        number = None if partition_info is None else partition_info["number"]
+        meds = meds.get(number, meds[None])
     elif meds is not None:
         meds = meds.reset_index(drop=True)
+    if len(part) == 0 and (meds is None or len(meds) == 0):
+        return empty
     visits = part.reset_index(drop=True)
     with warnings.catch_warnings():  # the client warned once already
         warnings.simplefilter("ignore", EndpointsWarning)
-        return engine.score(visits, definition, medications=meds, columns=columns, units=units)
+        return engine.score(visits, definition, medications=meds, columns=columns, units=units,
+                            drug_classes=drug_classes)

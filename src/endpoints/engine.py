@@ -15,7 +15,7 @@ from .criteria.base import Block, at_assessment
 from .criteria.expressions import Outcome, evaluate, variables
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsWarning
-from .schema import Visits, check_visits
+from .inputs.visits import Visits, check_visits
 
 #: endpoint kind -> evaluator(visits, trial, endpoint, timepoint) -> Block
 FAMILIES: dict[str, Callable[..., Block]] = {
@@ -31,6 +31,7 @@ FAMILIES: dict[str, Callable[..., Block]] = {
 #: (subjects are independent), which keeps the working arrays cache-sized
 BLOCK_ROWS = 2**20
 
+NO_VISITS = "no visits"
 RESULT_COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result",
                   "category", "value", "reason")
 
@@ -42,6 +43,7 @@ def score(
     medications: pd.DataFrame | None = None,
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    drug_classes: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Score every endpoint of a trial for every subject of a visit table.
 
@@ -54,11 +56,16 @@ def score(
     trial : str or TrialDefinition
         A registered trial ID, or a definition object.
     medications : DataFrame, optional
-        Dosing records (SPEC section 2).
+        Dosing records (SPEC section 2). A subject with records and no visits is still
+        scored: not evaluable, reason "no visits".
     columns : mapping, optional
         User column name -> canonical name.
     units : mapping, optional
         Column -> unit of its values when not the canonical one.
+    drug_classes : mapping, optional
+        Drug names of the medications table -> a known drug (``"prednisone"``) or class
+        (``"immunosuppressant"``, ``"rituximab"``, ``"other"``), for names the drug
+        dictionary does not know.
 
     Returns
     -------
@@ -82,12 +89,12 @@ def score(
 
     if distributed.is_dask_dataframe(visits):  # -> lazy dask DataFrame, same columns
         return distributed.score(visits, trial, medications=medications, columns=columns,
-                                 units=units)
+                                 units=units, drug_classes=drug_classes)
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
     table = check_visits(visits, columns=columns, units=units,
                          needed=set().union(*needs.values()), select=True,
-                         medications=medications)
+                         medications=medications, drug_classes=drug_classes)
     provided = table.visits(0, 0).values.keys()  # no subject: just the columns, derived too
     absent = {name: sorted(cols - provided) for name, cols in needs.items()}
     lacking = sorted(set().union(*absent.values()))
@@ -119,12 +126,25 @@ def _evaluate(v: Visits, trial: TrialDefinition, endpoint: Endpoint, tp: Timepoi
               absent: list[str]) -> Block:
     if absent:
         noun = "column" if len(absent) == 1 else "columns"
-        return Block.empty(v.n_subjects, f"{noun} {', '.join(absent)} not provided")
+        return _without_visits(v, Block.empty(v.n_subjects,
+                                              f"{noun} {', '.join(absent)} not provided"))
     block = FAMILIES[endpoint.kind](v, trial, endpoint, tp)
     if endpoint.applies_if is not None:
         block = _restrict(block, evaluate(endpoint.applies_if, at_assessment(v, trial, tp)),
                           endpoint.not_applicable)
-    return block
+    return _without_visits(v, block)
+
+
+def _without_visits(v: Visits, block: Block) -> Block:
+    """Subjects known only from another table (no visit at all) are not evaluable."""
+    none = np.bincount(v.code, minlength=v.n_subjects) == 0
+    if not none.any():
+        return block
+    result = block.result.copy()
+    result[none] = pd.NA
+    return Block(np.where(none, -1, block.day), result, reasons.where(~none, block.category),
+                 np.where(none, np.nan, block.value),
+                 reasons.coalesce(reasons.const(none, NO_VISITS), block.reason))
 
 
 def _restrict(block: Block, applies: Outcome, not_applicable: str) -> Block:

@@ -16,7 +16,7 @@ import pandas as pd
 from .criteria.bilag import new_grade_counts
 from .criteria.expressions import Context, evaluate
 from .definitions import BILAG_DOMAINS, AllOf, Compare, NewBilag, TrialDefinition
-from .schema import prepare
+from .inputs.visits import prepare
 
 SFI_SEVERE = AllOf(all=(
     Compare(variable="sledai", op=">", value=12),

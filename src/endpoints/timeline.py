@@ -1,6 +1,6 @@
 """Shared time rules of SPEC section 3, vectorised over all subjects at once.
 
-Every function works on a :class:`~endpoints.schema.Visits` table, whose rows are
+Every function works on a :class:`~endpoints.inputs.visits.Visits` table, whose rows are
 sorted by (subject, day), with whole-array numpy operations: per-subject values come
 from boolean masks and the first/last hit of each subject's run of rows, never from a
 Python loop over subjects or visits. Results are cached on the ``Visits`` object, so
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .schema import Visits
+from .inputs.visits import Visits
 
 NO_ROW = -1
 
@@ -22,7 +22,7 @@ def first_row(v: Visits, mask: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import pandas as pd
-    >>> from endpoints.schema import prepare
+    >>> from endpoints.inputs.visits import prepare
     >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 2], "day": [0, 7, 0]}))
     >>> first_row(v, v.day > 0).tolist()
     [1, -1]
@@ -59,7 +59,7 @@ def baseline(v: Visits, column: str) -> np.ndarray:
     Examples
     --------
     >>> import pandas as pd
-    >>> from endpoints.schema import prepare
+    >>> from endpoints.inputs.visits import prepare
     >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 1], "day": [-14, 0, 28],
     ...                           "upcr": [2.0, None, 1.0]}))
     >>> baseline(v, "upcr").tolist()
@@ -91,7 +91,7 @@ def previous(v: Visits, column: str) -> np.ndarray:
     Examples
     --------
     >>> import pandas as pd
-    >>> from endpoints.schema import prepare
+    >>> from endpoints.inputs.visits import prepare
     >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 1, 2], "day": [0, 7, 14, 0],
     ...                           "sledai": [8.0, None, 12.0, 4.0]}))
     >>> previous(v, "sledai").tolist()
@@ -117,7 +117,7 @@ def assessment_rows(v: Visits, target: int, window: int) -> np.ndarray:
     Examples
     --------
     >>> import pandas as pd
-    >>> from endpoints.schema import prepare
+    >>> from endpoints.inputs.visits import prepare
     >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 1], "day": [0, 160, 176]}))
     >>> assessment_rows(v, 168, 28).tolist()  # 160 and 176 are both 8 days away
     [2]
@@ -154,6 +154,10 @@ def count_in(v: Visits, mask: np.ndarray) -> np.ndarray:
 
 
 def _segment_min(v: Visits, x: np.ndarray) -> np.ndarray:
-    if not len(x):
-        return x[:0]
-    return np.minimum.reduceat(x, v.starts)
+    """Per subject: the minimum of `x` over its rows (the dtype's maximum if it has none:
+    a subject known only from another table)."""
+    out = np.full(v.n_subjects, np.iinfo(x.dtype).max, dtype=x.dtype)
+    some = np.r_[v.starts[1:], v.n_rows] > v.starts if v.n_subjects else np.zeros(0, bool)
+    if some.any():
+        out[some] = np.minimum.reduceat(x, v.starts[some])
+    return out

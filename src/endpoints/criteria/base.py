@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import reasons
 from ..definitions import Timepoint, TrialDefinition
-from ..schema import Visits
+from ..inputs.visits import Visits
 from .expressions import Context
 
 NO_VISIT = "no visit in window"

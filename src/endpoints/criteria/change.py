@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import reasons, timeline
 from ..definitions import Change, Timepoint, TrialDefinition
-from ..schema import Visits
+from ..inputs.visits import Visits
 from .base import NO_VISIT, Block, at_assessment, visit_days
 
 

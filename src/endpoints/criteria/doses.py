@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import reasons, timeline
 from ..definitions import CumulativeDose, Timepoint, TrialDefinition
-from ..schema import Visits
+from ..inputs.visits import Visits
 from .base import Block
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import reasons
 from ..definitions import Event, Ever, Timepoint, TrialDefinition
-from ..schema import Visits
+from ..inputs.visits import Visits
 from .base import Block, at_assessment, visit_days
 from .expressions import describe, evaluate
 

@@ -26,7 +26,7 @@ from ..definitions import (
     TrialDefinition,
     children,
 )
-from ..schema import Visits
+from ..inputs.visits import Visits
 
 #: evaluators of further criterion node types, registered by their modules
 EVALUATORS: dict[type, Callable[[Criterion, Context], Outcome]] = {}
@@ -137,7 +137,7 @@ def evaluate(criterion: Criterion, ctx: Context) -> Outcome:
 
     Examples
     --------
-    >>> from endpoints.schema import prepare
+    >>> from endpoints.inputs.visits import prepare
     >>> v = prepare(pd.DataFrame({"subject_id": ["a", "b", "c"], "day": 168,
     ...                           "upcr": [0.5, 0.4, None]}))
     >>> from endpoints.definitions import TrialDefinition

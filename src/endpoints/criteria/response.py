@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import reasons, timeline
 from ..definitions import Categorical, Response, Timepoint, TimeToEvent, TrialDefinition
-from ..schema import Visits
+from ..inputs.visits import Visits
 from .base import NO_VISIT, Block, at_assessment, visit_days
 from .expressions import Context, Outcome, describe, evaluate
 

@@ -3,8 +3,10 @@ doses, rituximab and new immunosuppressants (SPEC section 2).
 
 Records are ``subject_id``, ``drug``, ``start_day``, ``end_day`` (inclusive; missing =
 ongoing), ``dose`` (mg per day over the interval; a one-day IV pulse has
-``start_day == end_day``) and optionally ``route`` and ``protocol`` (True for therapy the
-protocol prescribes, which is never a *new* immunosuppressant).
+``start_day == end_day``) and optionally ``route``, ``atc`` (WHO ATC code) and
+``protocol`` (True for therapy the protocol prescribes, which is never a *new*
+immunosuppressant). What each record is comes from the drug dictionary
+(:mod:`endpoints.inputs.drugs`).
 
 The daily dose is a step function per subject. It is evaluated at any set of days with
 one sweep: every record adds its rate on its first day and removes it the day after its
@@ -14,57 +16,39 @@ gives the rate in force on each queried day, for all subjects at once.
 
 from __future__ import annotations
 
-import re
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import EndpointsWarning
+from .days import study_days
+from .drugs import classify, dictionary, resolve_user, steroid_like
+from .numbers import to_numbers
+from .problems import Problems, Rows
+from .text import encode
 
-#: mg of each corticosteroid equivalent to 5 mg prednisone
-PREDNISONE_EQUIVALENT_MG: dict[str, float] = {
-    "prednisone": 5.0,
-    "prednisolone": 5.0,
-    "methylprednisolone": 4.0,
-    "hydrocortisone": 20.0,
-    "cortisone": 25.0,
-    "dexamethasone": 0.75,
-    "betamethasone": 0.75,
-    "triamcinolone": 4.0,
-    "deflazacort": 6.0,
-}
-#: stems of glucocorticoid names; a name with one that is not in the table is an error
-_STEROID_LIKE = re.compile(
-    r"(?:cort|methasone|metasone|nisone|nisolone|cinolone|onide|betasol|fluocin|casone)"
-)
-IMMUNOSUPPRESSANTS: frozenset[str] = frozenset({
-    "mycophenolate", "mycophenolic", "mmf", "cyclophosphamide", "azathioprine", "tacrolimus",
-    "cyclosporine", "ciclosporin", "voclosporin", "methotrexate", "leflunomide", "sirolimus",
-    "belimumab", "anifrolumab", "obinutuzumab", "ocrelizumab", "tripterygium",
-})
-RITUXIMAB = "rituximab"
+REQUIRED = ("subject_id", "drug", "start_day", "dose")
 _FOREVER = np.iinfo(np.int64).max // 4
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
 
 
 def compute_prednisone_equivalent(drug, dose) -> pd.Series:
     """Convert corticosteroid doses to prednisone-equivalent mg (NaN for other drugs).
 
-    Drug names match case-insensitively on their first word ("Methylprednisolone sodium
-    succinate" is methylprednisolone).
+    Drug names are read by the drug dictionary ("Solu-Medrol", "IV methylprednisolone").
 
     Examples
     --------
     >>> compute_prednisone_equivalent(["Methylprednisolone", "dexamethasone"], [4, 1.5]).tolist()
     [5.0, 10.0]
     """
-    names = _first_word(pd.Series(drug))
-    factor = 5.0 / names.map(PREDNISONE_EQUIVALENT_MG).astype(float)
-    return pd.Series(np.asarray(dose, dtype=float) * factor.to_numpy(), index=names.index)
-
-
-def _first_word(drug: pd.Series) -> pd.Series:
-    return drug.astype("string").str.strip().str.lower().str.split().str[0].fillna("")
+    names = pd.Series(drug)
+    equivalents = dictionary().equivalents
+    mg = names.map(lambda n: equivalents.get(classify(n).drug or "", np.nan)).astype(float)
+    return pd.Series(np.asarray(dose, dtype=float) * 5.0 / mg.to_numpy(), index=names.index)
 
 
 @dataclass
@@ -149,63 +133,121 @@ def _composite(code: np.ndarray, day: np.ndarray) -> np.ndarray:
     return code.astype(np.int64) * (2**32) + (day.astype(np.int64) + 2**31)
 
 
-def prepare_medications(meds: pd.DataFrame, subjects: np.ndarray) -> Medications:
-    """Validate a medications table and code its subjects like the visit table's.
+@dataclass
+class MedicationRecords:
+    """Checked dosing records whose subjects are coded by their own labels; see
+    :meth:`coded` for the visit table's coding."""
 
-    Records of subjects absent from the visit table are ignored (they have no visits to
-    score). Raises :class:`~endpoints.errors.InputError` for a missing column, a bad day
-    or dose, or an unknown corticosteroid name.
+    labels: np.ndarray
+    code: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    steroid_rate: np.ndarray
+    rituximab: np.ndarray
+    new_immunosuppressant: np.ndarray
+
+    def coded(self, subjects: pd.Index) -> Medications:
+        """The records with subjects coded as positions in `subjects` (which holds them all)."""
+        code = subjects.get_indexer(self.labels)[self.code].astype(np.int64)
+        return Medications(code, self.start, self.stop, self.steroid_rate, self.rituximab,
+                           self.new_immunosuppressant)
+
+
+def check_medications(meds: pd.DataFrame, problems: Problems,
+                      drug_classes: Mapping | None = None) -> MedicationRecords | None:
+    """Validate and classify a medications table, recording its problems.
+
+    Returns None when the table cannot be read at all (a required column is missing).
+    Names that cannot be classified and do not look like corticosteroids are listed in
+    one :class:`~endpoints.errors.EndpointsWarning`.
     """
-    if not isinstance(meds, pd.DataFrame):
-        raise InputError("(medications)", f"expected a DataFrame, got {type(meds).__name__}")
-    for column in ("subject_id", "drug", "start_day", "dose"):
-        if column not in meds.columns:
-            raise InputError(column, "required column is missing from the medications table")
-    index = pd.Index(subjects)
-    code = index.get_indexer(meds["subject_id"].astype(str))
-    keep = code >= 0
-    frame = meds[keep]
-    code = code[keep]
-    first = _first_word(frame["drug"]).to_numpy(dtype=object)
-    start = pd.to_numeric(frame["start_day"], errors="coerce").to_numpy(dtype=float)
-    end = (pd.to_numeric(frame["end_day"], errors="coerce").to_numpy(dtype=float)
-           if "end_day" in frame.columns else np.full(len(frame), np.nan))
-    dose = pd.to_numeric(frame["dose"], errors="coerce").to_numpy(dtype=float)
+    absent = [c for c in REQUIRED if c not in meds.columns]
+    for column in absent:
+        problems.add(column, "required column is missing from the medications table")
+    user, unresolved = resolve_user(drug_classes) if isinstance(drug_classes, Mapping | None) \
+        else ({}, [f"expected a mapping, got {type(drug_classes).__name__}"])
+    if unresolved:
+        problems.add("drug_classes=", "not a known drug or class (immunosuppressant, "
+                     "rituximab, other): " + "; ".join(unresolved))
+    if absent:
+        return None
+    code, labels, bad_ids = encode(meds["subject_id"])
+    start, bad_start = study_days(meds["start_day"], missing="missing start day")
+    end, bad_end = (study_days(meds["end_day"], missing=None) if "end_day" in meds.columns
+                    else (np.full(len(meds), np.nan), {}))
+    order = np.lexsort((np.nan_to_num(start, nan=np.inf), np.where(code >= 0, code, len(labels))))
+    rows = Rows(labels, code, start, order, problems)
+    for problem, mask in bad_ids.items():
+        rows.check(mask, "subject_id", f"{problem} subject ID in the medications table")
+    for problem, mask in bad_start.items():
+        rows.check(mask, "start_day", problem)
+    for problem, mask in bad_end.items():
+        rows.check(mask, "end_day", problem)
+    rows.check(end < start, "end_day", "end day before start day")
+    dose = to_numbers(meds["dose"], "dose", rows)
+    rows.check(dose < 0, "dose", "negative dose")
 
-    def check(bad: np.ndarray, column: str, problem: str) -> None:
-        if bad.any():
-            i = np.flatnonzero(bad)[np.lexsort((np.nan_to_num(start[bad]), code[bad]))[0]]
-            day = None if np.isnan(start[i]) else int(start[i])
-            raise InputError(column, problem, subject=subjects[code[i]], day=day)
-
-    check(~np.isfinite(start) | (start != np.round(start)), "start_day",
-          "missing or non-integer start day")
-    has_end = ~np.isnan(end)
-    check(has_end & ((end != np.round(end)) | (end < start)), "end_day",
-          "end day before start day or not an integer")
-    text_dose = frame["dose"].notna().to_numpy() & np.isnan(dose)
-    check(text_dose, "dose", "non-numeric dose")
-    check(dose < 0, "dose", "negative dose")
-    blank = pd.Series(first == "").to_numpy()
-    check(blank, "drug", "missing drug name")
-    known = pd.Series(first).isin(PREDNISONE_EQUIVALENT_MG).to_numpy()
-    steroid_like = pd.Series(first).str.contains(_STEROID_LIKE).to_numpy(dtype=bool)
-    check(steroid_like & ~known, "drug",
-          "unknown corticosteroid (known: " + ", ".join(PREDNISONE_EQUIVALENT_MG) + ")")
-    check(known & np.isnan(dose), "dose", "missing corticosteroid dose")
-    rate = np.where(known, compute_prednisone_equivalent(first, np.nan_to_num(dose)).to_numpy(),
-                    0.0)
-    protocol = np.zeros(len(frame), dtype=bool)
-    if "protocol" in frame.columns:
-        text = frame["protocol"].astype("string").str.strip().str.lower()
-        protocol = text.isin(["true", "t", "yes", "y", "1", "1.0"]).to_numpy(dtype=bool)
-    stop = np.where(has_end, end + 1, _FOREVER).astype(np.int64)
+    kinds = _classified(meds, user)
+    rows.check(kinds["blank"].to_numpy(dtype=bool), "drug", "missing drug name")
+    for problem in pd.unique(kinds["problem"].dropna()):
+        rows.check((kinds["problem"] == problem).to_numpy(dtype=bool), "drug", problem)
+    unknown = (kinds["klass"].isna() & ~kinds["blank"] & kinds["problem"].isna()).to_numpy(
+        dtype=bool)
+    steroidish = unknown & kinds["steroid_like"].to_numpy(dtype=bool)
+    rows.check(steroidish, "drug", "unknown corticosteroid (known: " + ", ".join(
+        dictionary().equivalents) + "); declare it with drug_classes=")
+    unclassified = sorted(set(kinds["name"][unknown & ~steroidish]))
+    if unclassified:
+        shown = ", ".join(repr(n) for n in unclassified[:10])
+        more = f" and {len(unclassified) - 10} more" if len(unclassified) > 10 else ""
+        warnings.warn(f"medications not classified (not counted as corticosteroids, "
+                      f"immunosuppressants or rituximab): {shown}{more}; map them with "
+                      "drug_classes=", EndpointsWarning, stacklevel=4)
+    drug = kinds["drug"].to_numpy(dtype=object)
+    klass = kinds["klass"].to_numpy(dtype=object)
+    systemic = kinds["systemic"].to_numpy(dtype=bool)
+    equivalents = dictionary().equivalents
+    mg = np.array([equivalents.get(d, np.nan) if isinstance(d, str) else np.nan for d in drug])
+    counted = (klass == "corticosteroid") & systemic & ~np.isnan(mg)
+    rows.check(counted & np.isnan(dose), "dose", "missing corticosteroid dose")
+    if problems:
+        return None
+    rate = np.where(counted, np.nan_to_num(dose) * 5.0 / np.where(counted, mg, 1.0), 0.0)
+    protocol = np.zeros(len(meds), dtype=bool)
+    if "protocol" in meds.columns:
+        p_codes, p_labels, _ = encode(meds["protocol"])
+        truth = np.r_[[str(t).lower() in _TRUE for t in p_labels], False].astype(bool)
+        protocol = truth[p_codes]
     start = start.astype(np.int64)
-    immuno = pd.Series(first).isin(IMMUNOSUPPRESSANTS).to_numpy()
+    stop = np.where(np.isnan(end), _FOREVER, np.nan_to_num(end) + 1).astype(np.int64)
+    immuno = (klass == "immunosuppressant") & systemic
     # "new": started after day 0, not in the protocol, and not already taken on day 0
+    identity = np.where(pd.isna(drug), klass, drug).astype(str)
     on_day0 = immuno & (start <= 0) & (stop > 0)
-    taken = pd.MultiIndex.from_arrays([code[on_day0], first[on_day0]])
-    already = pd.MultiIndex.from_arrays([code, first]).isin(taken)
+    taken = pd.MultiIndex.from_arrays([code[on_day0], identity[on_day0]])
+    already = pd.MultiIndex.from_arrays([code, identity]).isin(taken)
     new = immuno & (start > 0) & ~protocol & ~already
-    rituximab = (first == RITUXIMAB) & (start > 0)  # given during the study
-    return Medications(code.astype(np.int64), start, stop, rate, rituximab, new)
+    rituximab = (klass == "rituximab") & systemic & (start > 0)  # given during the study
+    return MedicationRecords(labels, code, start, stop, rate, rituximab, new)
+
+
+def _classified(meds: pd.DataFrame, user) -> pd.DataFrame:
+    """Per record: name, drug, klass, systemic, problem, blank, steroid_like; each
+    distinct (name, route, ATC) combination is classified once."""
+    keys = [meds[c] if c in meds.columns else pd.Series(None, index=meds.index, dtype=object)
+            for c in ("drug", "route", "atc")]
+    coded = [encode(k) for k in keys]
+    combo = np.zeros(len(meds), dtype=np.int64)
+    for codes, labels, _ in coded:
+        combo = combo * (len(labels) + 1) + (codes + 1)
+    distinct, first = np.unique(combo, return_index=True)
+    rows = []
+    for i in first:
+        name, route, atc = (labels[codes[i]] if codes[i] >= 0 else None
+                            for codes, labels, _ in coded)
+        found = classify(name, route, atc, user=user)
+        rows.append((name, found.drug, found.klass, found.systemic, found.problem,
+                     name is None, name is not None and steroid_like(name)))
+    table = pd.DataFrame(rows, columns=["name", "drug", "klass", "systemic", "problem",
+                                        "blank", "steroid_like"], dtype=object)
+    return table.iloc[np.searchsorted(distinct, combo)].reset_index(drop=True)

@@ -52,3 +52,39 @@ def unit_divisor(column: str, unit: str) -> float | None:
     """
     table = {u.lower(): d for u, d in UNIT_DIVISORS.get(column, {}).items()}
     return table.get(unit.strip().lower())
+
+
+#: column -> (highest plausible median in the canonical unit, the unit such values
+#: suggest): a median above it means the values are probably in another unit (SPEC
+#: section 2's plausibility rule). Values are never converted on this guess.
+PLAUSIBLE_MEDIAN: dict[str, tuple[float, str]] = {
+    "upcr": (20.0, "mg/mmol"),
+    "creatinine": (20.0, "umol/L"),
+    "serum_albumin": (10.0, "g/L"),
+    "proteinuria_24h": (50.0, "mg/24h"),
+}
+
+
+def implausible(column: str, values) -> str | None:
+    """A warning text when the median of `values` (canonical unit) is implausible.
+
+    Examples
+    --------
+    >>> implausible("upcr", [150.0, 170.0, 190.0])
+    "column upcr: median 170 is implausible in mg/mg; values look like mg/mmol: declare \
+units={'upcr': 'mg/mmol'}"
+    >>> implausible("upcr", [0.5, 1.7]) is None
+    True
+    """
+    import numpy as np
+
+    limit = PLAUSIBLE_MEDIAN.get(column)
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if limit is None or not len(values):
+        return None
+    median = float(np.median(values))
+    if median <= limit[0]:
+        return None
+    return (f"column {column}: median {median:g} is implausible in {CANONICAL_UNITS[column]}; "
+            f"values look like {limit[1]}: declare units={{{column!r}: {limit[1]!r}}}")

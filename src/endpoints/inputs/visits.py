@@ -1,28 +1,33 @@
 """The canonical visit table: column mapping, unit conversion and validation.
 
-:func:`prepare` turns a user's visit table into a :class:`Visits` object: rows sorted
-by (subject, day), subjects coded 0..n-1, every clinical column a float64 array in
-canonical units (booleans as 0/1, BILAG grades A..E as 1..5). It never mutates the
-input and raises :class:`~endpoints.errors.InputError` naming the column, the problem
-and the first offending subject/day (in sorted order, so independent of row order).
+:func:`check_visits` turns a user's visit table (and medications table) into a
+:class:`VisitTable`: subjects coded 0..n-1 by their text form (every subject of either
+table), rows in (subject, day) order, every clinical column a float64 array in canonical
+units (booleans as 0/1, BILAG grades A..E as 1..5). It never mutates the input. Bad
+input raises one :class:`~endpoints.errors.InputError` listing every problem, each
+naming the column, the problem and the first offending subject/day in (subject, day)
+order, so independent of row order.
 """
 
 from __future__ import annotations
 
-import os
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
-from .clinical.egfr import compute_egfr_ckd_epi_2021
-from .definitions import BILAG_DOMAINS
-from .errors import InputError
-from .medications import Medications, prepare_medications
-from .units import unit_divisor
+from ..clinical.egfr import compute_egfr_ckd_epi_2021
+from ..definitions import BILAG_DOMAINS
+from ..errors import EndpointsWarning
+from .days import MAX_DAY, as_numbers, study_days
+from .medications import Medications, check_medications
+from .numbers import to_numbers
+from .problems import Problems, Rows
+from .text import encode, map_threads
+from .units import implausible, unit_divisor
 
 BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
 #: BILAG grades are stored as ordinals: A=1 (most active) .. E=5 (never involved).
@@ -48,8 +53,8 @@ FLAGS: tuple[str, ...] = ("rbc_casts", "new_immunosuppressant", "rituximab")
 RANGES: dict[str, tuple[float, float]] = {"pga": (0.0, 3.0), "sledai": (0.0, 105.0)}
 REQUIRED: tuple[str, ...] = ("subject_id", "day")
 
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
 _SEX = {"f": "F", "female": "F", "m": "M", "male": "M"}
 
 
@@ -66,7 +71,8 @@ class Visits:
     day : ndarray of int64
         Study day of each row.
     starts : ndarray of int64
-        Position of each subject's first row.
+        Position of each subject's first row (where it would be, for a subject without
+        visits: one known only from another table).
     values : dict of str to ndarray of float64
         Clinical columns in canonical units, NaN where missing.
     text : dict of str to ndarray of object
@@ -145,7 +151,7 @@ class VisitTable:
         last = self.starts[hi] if hi < n else self.n_rows
         rows = self.order[first:last]
         names = list(self.columns)
-        values = dict(zip(names, _map(lambda name: self.columns[name].take(rows), names),
+        values = dict(zip(names, map_threads(lambda name: self.columns[name].take(rows), names),
                           strict=True))
         text = {"sex": values.pop("sex")} if "sex" in values else {}
         code, day = self.code[first:last] - lo, self.day[first:last]
@@ -185,15 +191,6 @@ class VisitTable:
             yield self.visits(int(lo), int(hi))
 
 
-def _map(function, items: list) -> list:
-    """``[function(item) for item in items]`` on a few threads (for numpy and Arrow work,
-    which releases the GIL); results, and the first error, in the order of `items`."""
-    if len(items) < 2:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(function, items))
-
-
 def prepare(visits: pd.DataFrame, **options) -> Visits:
     """Map, convert and validate a visit table into canonical :class:`Visits`, every
     subject at once; `options` are those of :func:`check_visits`.
@@ -218,8 +215,9 @@ def check_visits(
     needed: Iterable[str] = (),
     select: bool = False,
     medications: pd.DataFrame | None = None,
+    drug_classes: Mapping[str, str] | None = None,
 ) -> VisitTable:
-    """Map, convert and validate a visit table; :func:`prepare` then orders it.
+    """Map, convert and validate a visit table; :meth:`VisitTable.visits` then orders it.
 
     Parameters
     ----------
@@ -237,7 +235,10 @@ def check_visits(
     medications : DataFrame, optional
         Dosing records; when given they are the source of ``prednisone`` (daily
         prednisone-equivalent dose on the visit day), ``rituximab`` and
-        ``new_immunosuppressant`` (a record started since the previous visit).
+        ``new_immunosuppressant`` (a record started since the previous visit). A
+        subject with records and no visits is still a subject.
+    drug_classes : mapping, optional
+        The user's drug names -> a known drug (or class), extending the dictionary.
 
     Returns
     -------
@@ -246,7 +247,8 @@ def check_visits(
     Raises
     ------
     InputError
-        On a missing required column, a bad value, a duplicate visit or an unknown unit.
+        Listing every problem found: a missing required column, a bad value, a
+        duplicate visit, an unknown unit, a bad medication record.
 
     Examples
     --------
@@ -256,51 +258,112 @@ def check_visits(
     >>> list(table.subjects), list(table.columns)
     (['a', 'b'], ['upcr'])
     """
-    if not isinstance(visits, pd.DataFrame):
-        raise InputError("(table)", f"expected a pandas DataFrame, got {type(visits).__name__}")
-    frame = _rename(visits, dict(columns or {}))
-    for name in REQUIRED:
-        if name not in frame.columns:
-            raise InputError(name, "required column is missing")
-    code, subjects = _subject_codes(frame["subject_id"])
-    raw_day = _days(frame["day"], code, subjects)
-    order = _sort_order(code, raw_day)
+    problems = Problems()
+    frame = _table(visits, "visit table", problems)
+    mapping = _mapping(columns, "columns", problems)
+    declared = _mapping(units, "units", problems)
+    if frame is not None and mapping is not None:
+        frame = _rename(frame, mapping, problems)
+    if frame is not None:
+        for name in REQUIRED:
+            if name not in frame.columns:
+                problems.add(name, "required column is missing")
+    records = None
+    if medications is not None:
+        meds = _table(medications, "medications table", problems)
+        records = None if meds is None else check_medications(meds, problems, drug_classes)
+    if problems:  # the table's shape is wrong: its values cannot be located yet
+        problems.raise_if_any()
+
+    code, labels, bad_ids = encode(frame["subject_id"])
+    raw_day, bad_days = study_days(frame["day"])
+    invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
+    subjects = np.asarray(sorted(set(labels) | set(() if records is None else records.labels)),
+                          dtype=object)
+    index = pd.Index(subjects, dtype=object)
+    code = np.r_[index.get_indexer(labels), -1][code].astype(np.int64)
+    # rows with an invalid day sort by what number they hold, if any
+    order = _sort_order(code, np.where(invalid_day, as_numbers(frame["day"]), raw_day)
+                        if invalid_day.any() else raw_day)
+    rows = Rows(subjects, code, raw_day, order, problems)
+    first_missing = np.flatnonzero(bad_ids["missing"])
+    for problem, mask in bad_ids.items():
+        text = "missing subject ID" if problem == "missing" else f"subject ID: {problem}"
+        if problem == "missing" and len(first_missing):
+            text += f" (first in row {first_missing[0]})"
+        rows.check(mask, "subject_id", text)
+    for problem, mask in bad_days.items():
+        rows.check(mask, "day", problem, shown=None if problem == "missing study day"
+                   else frame["day"])
     code, day = code[order], raw_day[order]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code[:0]
-    dup = np.flatnonzero((code[1:] == code[:-1]) & (day[1:] == day[:-1]))
+    valid = (code >= 0) & ~np.isnan(day)
+    dup = np.flatnonzero(valid[1:] & valid[:-1] & (code[1:] == code[:-1]) & (day[1:] == day[:-1]))
     if len(dup):
-        i = dup[0]
-        raise InputError(
-            "day", "two rows for the same subject and day", subject=subjects[code[i]], day=day[i]
-        )
-    where = _Locator(subjects, code, day, order)
-    divisors = _unit_divisors(dict(units or {}), dict(columns or {}))
+        problems.add("day", "two rows for the same subject and day",
+                     subject=subjects[code[dup[0]]], day=day[dup[0]], count=len(dup))
+
+    divisors = _unit_divisors(declared or {}, mapping or {}, frame.columns, problems)
     needed = set(needed)
     read = [name for name in frame.columns
             if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE) or name in needed]
 
-    def canonical(name: str) -> _Column:
+    def canonical(name) -> _Column:
         """The column converted to canonical values and checked."""
         convert = _CONVERTERS.get(name)
         if convert is not None:
-            return convert(frame[name], name, where)
-        values = _numeric(frame[name], name, where)
+            return convert(frame[name], name, rows)
+        values = to_numbers(frame[name], name, rows)
         if divisors.get(name, 1.0) != 1.0:
             values = values / divisors[name]
-        _check_range(values, name, where)
+        _check_range(values, name, rows)
         return _Column(values)
 
-    # Unknown columns no endpoint reads, and `arm` (carried by summaries), are left alone.
-    checked = dict(zip(read, _map(canonical, read), strict=True))
+    checked = dict(zip(read, map_threads(canonical, read), strict=True))
+    problems.raise_if_any()
+    for name, column in checked.items():
+        if column.table is None:
+            message = implausible(name, column.data)
+            if message:
+                warnings.warn(message, EndpointsWarning, stacklevel=3)
     kept = _kept(needed, frame.columns) if select else set(checked)
-    meds = None if medications is None else prepare_medications(medications, subjects)
+    starts = np.searchsorted(code, np.arange(len(subjects)))  # subjects without visits too
     return VisitTable(
-        subjects, code, day, starts, order,
+        subjects, code, day.astype(np.int64), starts, order,
         columns={name: column for name, column in checked.items() if name in kept},
         bilag_score="bilag_score" in needed,
         derivation_only=frozenset(set(BILAG_COLUMNS) - needed) if select else frozenset(),
-        medications=meds,
+        medications=None if records is None else records.coded(index),
     )
+
+
+def _table(table, name: str, problems: Problems) -> pd.DataFrame | None:
+    """`table` if it is a DataFrame with one level of unique column labels."""
+    if not isinstance(table, pd.DataFrame):
+        problems.add(f"({name})", f"expected a pandas DataFrame, got {type(table).__name__}")
+        return None
+    if isinstance(table.columns, pd.MultiIndex):
+        problems.add(f"({name})", "column labels have several levels: flatten them first")
+        return None
+    duplicated = table.columns[table.columns.duplicated()]
+    if len(duplicated):
+        problems.add(duplicated[0], f"column appears more than once in the {name}")
+        return None
+    return table
+
+
+def _mapping(given, name: str, problems: Problems) -> dict | None:
+    """`given` as a dict of text to text, or None (recording a problem) if it is not."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        problems.add(f"{name}=", f"expected a mapping such as a dict, got "
+                                   f"{type(given).__name__}")
+        return None
+    bad = [(k, v) for k, v in given.items() if not isinstance(v, str)]
+    if bad:
+        problems.add(f"{name}=", f"values must be text, got {bad[0][1]!r} for {bad[0][0]!r}")
+        return None
+    return dict(given)
 
 
 def _kept(needed: set[str], present: Iterable[str]) -> set[str]:
@@ -314,15 +377,17 @@ def _kept(needed: set[str], present: Iterable[str]) -> set[str]:
 
 
 def _sort_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """The stable (subject, day) order of the rows: one sort of a single integer key
-    when (subject, day) fits one, else a two-key sort."""
+    """The stable (subject, day) order of the rows, rows without a subject last and,
+    within a subject, rows without a day last: one sort of a single integer key when
+    every day is a valid study day (they are bounded), else a two-key sort."""
     if not len(day):
         return np.arange(0)
-    low = int(day.min())
-    span = int(day.max()) - low + 1  # Python integers: no overflow for extreme days
-    if int(code.max()) < np.iinfo(np.int64).max // span:
-        return np.argsort(code * span + (day - low), kind="stable")
-    return np.lexsort((day, code))
+    span = 2 * MAX_DAY + 1
+    subject = np.where(code >= 0, code, np.iinfo(np.int64).max)
+    valid = np.isfinite(day) & (day == np.round(day)) & (np.abs(day) <= MAX_DAY)
+    if valid.all() and int(subject.max()) < np.iinfo(np.int64).max // span:
+        return np.argsort(subject * span + (day.astype(np.int64) + MAX_DAY), kind="stable")
+    return np.lexsort((np.where(np.isnan(day), np.inf, day), subject))
 
 
 def compute_bilag_score(grades: Sequence[np.ndarray]) -> np.ndarray:
@@ -345,143 +410,62 @@ def compute_bilag_score(grades: Sequence[np.ndarray]) -> np.ndarray:
     return np.where(recorded, total, np.nan)
 
 
-class _Locator:
-    """Names the first offending subject/day, in (subject, day) order, of a boolean mask
-    over the input rows (`order` maps sorted positions to input rows)."""
-
-    def __init__(self, subjects: np.ndarray, code: np.ndarray, day: np.ndarray,
-                 order: np.ndarray) -> None:
-        self.subjects, self.code, self.day, self.order = subjects, code, day, order
-
-    def check(self, bad: np.ndarray, column: str, problem: str) -> None:
-        if not bad.any():
-            return
-        hits = np.flatnonzero(np.asarray(bad)[self.order])
-        if len(hits):
-            i = hits[0]
-            raise InputError(
-                column, problem, subject=self.subjects[self.code[i]], day=int(self.day[i])
-            )
-
-
-def _rename(visits: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+def _rename(visits: pd.DataFrame, columns: dict[str, str], problems: Problems
+            ) -> pd.DataFrame | None:
+    found = len(problems.found)
     for user in columns:
         if user not in visits.columns:
-            raise InputError(user, "named in columns= but not in the visit table")
+            problems.add(user, "named in columns= but not in the visit table")
     targets = list(columns.values())
-    for target in set(targets):
+    for target in sorted(set(targets)):
         if targets.count(target) > 1:
-            raise InputError(target, "more than one input column is mapped to it")
-    clashes = [t for u, t in columns.items() if t in visits.columns and t != u and t not in columns]
-    if clashes:
-        raise InputError(clashes[0], "mapped from another column but also present in the table")
-    frame = visits.rename(columns=columns) if columns else visits
-    if frame.columns.duplicated().any():
-        name = frame.columns[frame.columns.duplicated()][0]
-        raise InputError(str(name), "column appears more than once")
-    return frame
+            problems.add(target, "more than one input column is mapped to it")
+    for user, target in columns.items():
+        if target in visits.columns and target != user and target not in columns:
+            problems.add(target, "mapped from another column but also present in the table")
+    if len(problems.found) > found:
+        return None
+    return visits.rename(columns=columns) if columns else visits
 
 
-def _subject_codes(subject: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    missing = subject.isna().to_numpy()
-    if missing.any():
-        raise InputError("subject_id", f"missing subject ID in row {int(np.argmax(missing))}")
-    # Halves of the rows are encoded on two threads, then their distinct IDs together.
-    half = len(subject) // 2
-    halves = _map(_factorize, [subject.iloc[:half], subject.iloc[half:]])
-    labels = pd.Index(np.concatenate([uniques for _, uniques in halves])).astype(str)
-    recode, subjects = pd.factorize(labels, sort=True)
-    (first, first_ids), (second, _) = halves
-    code = np.concatenate([recode[first], recode[len(first_ids):][second]])
-    return code.astype(np.int64), np.asarray(subjects, dtype=object)
-
-
-def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (-1 where missing) and distinct values of a column, in order of appearance.
-
-    A column stored by Arrow (pandas' default for text) is encoded by Arrow itself,
-    several times faster than pandas' general path on millions of rows.
-
-    Examples
-    --------
-    >>> codes, uniques = _factorize(pd.Series(["b", "a", None, "b"], dtype="string"))
-    >>> codes.tolist(), uniques.tolist()
-    ([0, 1, -1, 0], ['b', 'a'])
-    """
-    if getattr(series.dtype, "storage", None) == "pyarrow":
-        import pyarrow as pa  # installed: the column is stored by it
-
-        encoded = pa.array(series.array).dictionary_encode()
-        if isinstance(encoded, pa.ChunkedArray):  # one dictionary for all chunks
-            encoded = encoded.combine_chunks()
-        codes = encoded.indices.fill_null(-1).to_numpy()
-        return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
-
-
-def _days(day: pd.Series, code: np.ndarray, subjects: np.ndarray) -> np.ndarray:
-    numeric = pd.to_numeric(day, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    bad = ~np.isfinite(numeric) | (numeric != np.round(numeric))
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        first = rows[np.lexsort((numeric[rows], code[rows]))[0]]  # sorted order; NaN last
-        problem = "missing study day" if pd.isna(day.iloc[first]) else "study day is not an integer"
-        raise InputError("day", f"{problem} ({day.iloc[first]!r})", subject=subjects[code[first]])
-    return numeric.astype(np.int64)
-
-
-def _unit_divisors(units: dict[str, str], columns: dict[str, str]) -> dict[str, float]:
+def _unit_divisors(units: dict[str, str], columns: dict[str, str], present,
+                   problems: Problems) -> dict[str, float]:
     """Column (canonical name) -> what its declared unit's values are divided by."""
-    divisors = {}
+    divisors, absent = {}, []
     for name, unit in units.items():
         name = columns.get(name, name)
-        if not isinstance(unit, str):
-            raise InputError(name, f"unit must be a string, got {unit!r}")
         divisor = unit_divisor(name, unit)
         if divisor is None:
-            raise InputError(name, f"unknown unit {unit!r}")
+            problems.add(name, f"unknown unit {unit!r}")
+            continue
+        if name not in present:
+            absent.append(name)
         divisors[name] = divisor
+    if absent:
+        warnings.warn(f"units declared for columns not in the visit table: {', '.join(absent)}",
+                      EndpointsWarning, stacklevel=4)
     return divisors
 
 
-def _numeric(series: pd.Series, name: str, where: _Locator) -> np.ndarray:
-    if series.dtype == np.float64:  # already canonical: read in place, not copied
-        values = series.to_numpy()
-        where.check(np.isinf(values), name, "infinite value")
-        return values
-    if pd.api.types.is_bool_dtype(series.dtype):
-        where.check(series.notna().to_numpy(), name, "expected numbers, got booleans")
-    if not pd.api.types.is_numeric_dtype(series.dtype):  # blank text (e.g. from CSV) is missing
-        series = series.where(~series.astype("string").str.strip().eq("").fillna(False))
-    numeric = pd.to_numeric(series, errors="coerce")
-    bad = (numeric.isna() & series.notna()).to_numpy()
-    where.check(bad, name, "non-numeric value")
-    values = numeric.to_numpy(dtype="float64", na_value=np.nan)
-    where.check(np.isinf(values), name, "infinite value")
-    return values
-
-
-def _check_range(values: np.ndarray, name: str, where: _Locator) -> None:
+def _check_range(values: np.ndarray, name, rows: Rows) -> None:
     if name in NON_NEGATIVE:
-        where.check(values < 0, name, "negative value")
+        rows.check(values < 0, name, "negative value")
     if name in RANGES:
         low, high = RANGES[name]
-        where.check((values < low) | (values > high), name, f"value outside {low:g}-{high:g}")
+        rows.check((values < low) | (values > high), name, f"value outside {low:g}-{high:g}")
 
 
-def _by_value(series: pd.Series, convert, where: _Locator, name: str,
-              problem: str) -> _Column:
-    """Apply `convert` (text -> value, or NaN if invalid) to the distinct values of
-    `series` only (stripped and lower-cased), checking that only blanks are missing.
+def _by_value(series: pd.Series, convert, rows: Rows, name, problem: str) -> _Column:
+    """Apply `convert` (lower-case text -> value, or NaN if invalid) to the distinct text
+    forms of `series` only (``1.0``, ``1`` and ``"1"`` are one form), checking that only
+    blanks are missing.
 
     The column is kept as small codes into the table of converted values."""
-    codes, uniques = _factorize(series)
-    text = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower().fillna("")
-    converted = np.array([convert(t) for t in text], dtype=float)
-    invalid = np.isnan(converted) & (text != "").to_numpy(dtype=bool)
-    if invalid.any():
-        where.check(np.r_[invalid, False][codes], name, problem)
+    codes, labels, bad = encode(series)
+    rows.check(bad["not a single value"] | bad["infinite"], name, problem)
+    converted = np.array([convert(str(t).lower()) for t in labels], dtype=float)
+    invalid = np.r_[np.isnan(converted), False]
+    rows.check(invalid[codes], name, problem)
     return _coded(codes, np.r_[converted, np.nan])  # code -1 (missing) -> the last entry
 
 
@@ -493,28 +477,24 @@ def _coded(codes: np.ndarray, table: np.ndarray) -> _Column:
     return _Column(codes, table)
 
 
-def _flag(series: pd.Series, name: str, where: _Locator) -> _Column:
-    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-        values = pd.to_numeric(series).to_numpy(dtype="float64", na_value=np.nan)
-        where.check(~np.isnan(values) & (values != 0) & (values != 1), name, "expected a boolean")
-        return _coded(np.where(np.isnan(values), -1, values), np.array([0.0, 1.0, np.nan]))
+def _flag(series: pd.Series, name, rows: Rows) -> _Column:
     return _by_value(series, lambda t: 1.0 if t in _TRUE else 0.0 if t in _FALSE else np.nan,
-                     where, name, "expected a boolean (true/false, yes/no, 1/0)")
+                     rows, name, "expected a boolean (true/false, yes/no, 1/0)")
 
 
-def _grade(series: pd.Series, name: str, where: _Locator) -> _Column:
-    return _by_value(series, lambda t: GRADE_CODES.get(t.upper(), np.nan), where, name,
+def _grade(series: pd.Series, name, rows: Rows) -> _Column:
+    return _by_value(series, lambda t: GRADE_CODES.get(t.upper(), np.nan), rows, name,
                      "BILAG grade outside A-E")
 
 
-def _sex(series: pd.Series, name: str, where: _Locator) -> _Column:
+def _sex(series: pd.Series, name, rows: Rows) -> _Column:
     """"F" or "M" (None where missing) per row, from the accepted spellings."""
-    coded = _by_value(series, lambda t: {"M": 0.0, "F": 1.0}.get(_SEX.get(t), np.nan), where,
+    coded = _by_value(series, lambda t: {"M": 0.0, "F": 1.0}.get(_SEX.get(t), np.nan), rows,
                       name, 'expected "F" or "M"')
     labels = np.array(["M", "F", None], dtype=object)
     return _Column(coded.data, labels[np.nan_to_num(coded.table, nan=2).astype(np.intp)])
 
 
-#: converter of each column that is not plain numeric: (series, name, where) -> _Column
+#: converter of each column that is not plain numeric: (series, name, rows) -> _Column
 _CONVERTERS = {"sex": _sex, **dict.fromkeys(FLAGS, _flag),
                **dict.fromkeys(BILAG_COLUMNS, _grade)}

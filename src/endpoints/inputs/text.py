@@ -1,0 +1,170 @@
+"""Text forms of values: one per subject ID, the same in every table and row order.
+
+A subject ID is compared by its text form: a float that is a whole number is written as
+an integer (``1.0`` -> ``"1"``, ``-0.0`` -> ``"0"``), so a column that pandas read as
+float matches one read as integer or text; booleans are ``"True"`` / ``"False"`` (never
+merged with 1 / 0); text is stripped of surrounding blanks (SAS pads character values).
+Missing or blank IDs, infinite numbers and values that are not single values (lists,
+dicts) are problems of the table. Coded text columns (flags, BILAG grades, sex) are read
+through the same text forms, so ``1.0``, ``1`` and ``"1"`` are one value.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+#: markers of IDs that are problems rather than text
+_UNHASHABLE = object()
+_INFINITE = object()
+
+
+def map_threads(function, items: list) -> list:
+    """``[function(item) for item in items]`` on a few threads (for numpy and Arrow work,
+    which releases the GIL); results, and the first error, in the order of `items`."""
+    if len(items) < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(function, items))
+
+
+def text_form(value) -> object:
+    """The text form of one value (``None`` if missing).
+
+    Examples
+    --------
+    >>> [text_form(v) for v in (1, 1.0, -0.0, True, " S1 ", 2.5, float("nan"), "")]
+    ['1', '1', '0', 'True', 'S1', '2.5', None, None]
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if value is _UNHASHABLE or value is _INFINITE:  # already a problem marker
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "True" if value else "False"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, float | np.floating | Decimal):
+        if value != value:  # NaN
+            return None
+        if value in (float("inf"), float("-inf")):
+            return _INFINITE
+        return str(int(value)) if value == int(value) else repr(float(value))
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        return value.strip() or None
+    try:
+        hash(value)
+    except TypeError:
+        return _UNHASHABLE
+    return str(value).strip() or None
+
+
+def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Codes of the rows' values into their distinct text forms.
+
+    Returns
+    -------
+    codes : ndarray of int64
+        Position of each row's text form in `labels`; ``-1`` where there is none.
+    labels : ndarray of str
+        The distinct text forms, unsorted.
+    bad : dict of str to ndarray of bool
+        Rows with a problem, by problem: ``"missing"``, ``"infinite"``, ``"not a single
+        value"``.
+
+    Examples
+    --------
+    >>> codes, labels, bad = encode(pd.Series([1.0, "1", -0.0, None]))
+    >>> codes.tolist(), labels.tolist(), bad["missing"].tolist()
+    ([0, 0, 1, -1], ['1', '0'], [False, False, False, True])
+    """
+    series = _plain(column)
+    half = len(series) // 2  # halves of the rows are encoded on two threads
+    (first, first_uniques), (second, second_uniques) = map_threads(
+        _factorize, [series.iloc[:half], series.iloc[half:]])
+    raw = np.concatenate([first, np.where(second >= 0, second + len(first_uniques), -1)])
+    texts = _texts(np.concatenate([first_uniques, second_uniques]))
+    kind = np.zeros(len(texts), dtype=np.int8)  # per distinct value: 0 valid, 1..3 problems
+    kind[pd.isna(texts)] = 1
+    kind[texts == _INFINITE] = 2
+    kind[texts == _UNHASHABLE] = 3
+    recode, labels = pd.factorize(pd.Series(np.where(kind == 0, texts, None), dtype=object))
+    codes = np.r_[recode, -1][raw]  # a row without a value (-1) takes the last entry
+    row_kind = np.r_[kind, 1][raw]
+    bad = {
+        "missing": row_kind == 1,
+        "infinite": row_kind == 2,
+        "not a single value": row_kind == 3,
+    }
+    return codes.astype(np.int64), np.asarray(labels, dtype=object), bad
+
+
+def _plain(column: pd.Series) -> pd.Series:
+    """The column with object values made safe to factorize: values that compare equal
+    but have different text forms (``True`` and ``1``), or cannot be hashed, are turned
+    into their text forms first."""
+    if column.dtype != object:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            return _plain(pd.Series(np.asarray(column, dtype=object), index=column.index))
+        kind = column.dtype.kind
+        if kind in "mMOV" or isinstance(column.dtype, pd.IntervalDtype | pd.PeriodDtype):
+            return _plain(column.astype(object))
+        return column
+    inferred = pd.api.types.infer_dtype(column, skipna=True)
+    if inferred in ("string", "empty", "integer", "floating", "mixed-integer-float", "boolean"):
+        return column
+    texts = np.frompyfunc(text_form, 1, 1)(column.to_numpy(dtype=object))
+    return pd.Series(texts, index=column.index, dtype=object)
+
+
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 where missing) and distinct values of a column, in order of appearance.
+
+    A column stored by Arrow (pandas' default for text) is encoded by Arrow itself,
+    several times faster than pandas' general path on millions of rows.
+
+    Examples
+    --------
+    >>> codes, uniques = _factorize(pd.Series(["b", "a", None, "b"], dtype="string"))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, -1, 0], ['b', 'a'])
+    """
+    if getattr(series.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa  # installed: the column is stored by it
+
+        encoded = pa.array(series.array).dictionary_encode()
+        if isinstance(encoded, pa.ChunkedArray):  # one dictionary for all chunks
+            encoded = encoded.combine_chunks()
+        codes = encoded.indices.fill_null(-1).to_numpy()
+        return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _texts(uniques: np.ndarray) -> np.ndarray:
+    """Text forms of distinct values (vectorised for numbers and text)."""
+    if not len(uniques):
+        return np.array([], dtype=object)
+    kind = uniques.dtype.kind
+    if kind in "iu":
+        return uniques.astype(str).astype(object)
+    if kind == "b":
+        return np.where(uniques, "True", "False").astype(object)
+    if kind == "f":
+        values = uniques.astype(np.float64)
+        whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < 2**62)
+        out = np.frompyfunc(text_form, 1, 1)(values.astype(object))
+        out[whole] = values[whole].astype(np.int64).astype(str)
+        return out
+    values = uniques.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":  # text: strip, blank = missing
+        stripped = pd.Series(values, dtype=object).str.strip()
+        return stripped.where(stripped != "", None).to_numpy(dtype=object)
+    return np.frompyfunc(text_form, 1, 1)(values)
