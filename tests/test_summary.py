@@ -291,9 +291,9 @@ def test_errors():
     results, visits = make({"MSC": [True], "Placebo": [False]})
     with pytest.raises(ep.InputError, match="site"):
         ep.summarize(results, visits, by="site")
-    with pytest.raises(ValueError, match=r"non_responder.*observed"):
+    with pytest.raises(ep.InputError, match=r"non_responder.*observed"):
         ep.summarize(results, visits, missing="worst_case")
-    with pytest.raises(ValueError, match="reference 'Nope'"):
+    with pytest.raises(ep.InputError, match="reference= 'Nope'"):
         ep.summarize(results, visits, reference="Nope")
     with pytest.raises(ep.InputError, match="result"):
         ep.summarize(results.drop(columns="result"), visits)

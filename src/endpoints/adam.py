@@ -14,6 +14,7 @@ import pandas as pd
 from . import registry
 from .definitions import TrialDefinition
 from .errors import InputError
+from .results import check_results
 
 ADAM_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "PARCAT1", "AVISIT", "AVISITN",
                 "ADY", "AVALC", "AVAL", "REASON"]
@@ -76,22 +77,24 @@ def to_adam(results: pd.DataFrame, *, trial: TrialDefinition | None = None) -> p
     Week 12   84     Y   1.0
     Week 24 <NA>  <NA>  <NA>
     """
-    missing = [c for c in ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result",
-                           "category", "value", "reason") if c not in results.columns]
-    if missing:
-        raise InputError(missing[0], "not a result table of endpoints.score")
+    index = results.index if isinstance(results, pd.DataFrame) else None
+    results = check_results(results).reset_index(drop=True)
     meta = _parameters(results["trial_id"].dropna().unique(), trial)
     keys = results[["trial_id", "endpoint", "timepoint"]].astype(object)
     info = keys.merge(meta, how="left", on=["trial_id", "endpoint", "timepoint"])
+    unknown = info["kind"].isna() & results["endpoint"].notna()
+    if unknown.any():
+        first = results.loc[unknown.to_numpy(), ["endpoint", "timepoint"]].iloc[0]
+        raise InputError("endpoint", f"{first['endpoint']!r} at {first['timepoint']!r} is not an "
+                                     "endpoint and timepoint of the trial")
     binary = info["binary"].fillna(False).to_numpy(dtype=bool)
-    result = results["result"].astype("boolean").reset_index(drop=True)
+    result = results["result"]
     yes_no = result.map({True: "Y", False: "N"}).astype("string")
-    category = results["category"].astype("string").reset_index(drop=True)
-    avalc = category.fillna(yes_no.where(binary))  # CR / PR / NR where there is a category
-    value = pd.Series(results["value"], dtype="Float64").reset_index(drop=True)
+    avalc = results["category"].fillna(yes_no.where(binary))  # CR / PR / NR where one exists
+    value = results["value"]
     aval = value.where(~binary | value.notna(), result.astype("Float64"))
-    codes = paramcd(sorted(set(results["endpoint"])))
-    column = results.reset_index(drop=True)
+    codes = paramcd(sorted(set(results["endpoint"].dropna())))
+    column = results
     out = pd.DataFrame({
         "STUDYID": column["trial_id"].astype("string"),
         "USUBJID": column["subject_id"].astype("string"),
@@ -105,7 +108,7 @@ def to_adam(results: pd.DataFrame, *, trial: TrialDefinition | None = None) -> p
         "AVAL": aval,
         "REASON": column["reason"].astype("string"),
     }, columns=ADAM_COLUMNS)
-    return out.set_axis(results.index)
+    return out.set_axis(index)
 
 
 def _parameters(trial_ids, given: TrialDefinition | None) -> pd.DataFrame:

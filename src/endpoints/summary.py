@@ -19,6 +19,9 @@ import pandas as pd
 from . import registry
 from .definitions import Categorical, TrialDefinition
 from .errors import InputError
+from .inputs.days import study_days
+from .inputs.text import encode
+from .results import check_results
 
 MISSING_OPTIONS = ("non_responder", "observed")
 NO_GROUP = "<NA>"
@@ -28,9 +31,9 @@ KEYS = ("trial_id", "endpoint", "timepoint")
 STAT_COLUMNS = (
     "kind", "category", "n", "responders", "count", "proportion", "ci_low", "ci_high",
     "difference", "diff_low", "diff_high", "mean", "sd", "median", "q1", "q3",
-    "not_evaluable",
+    "not_evaluable", "not_applicable",
 )
-COUNT_COLUMNS = ("n", "responders", "count", "not_evaluable")
+COUNT_COLUMNS = ("n", "responders", "count", "not_evaluable", "not_applicable")
 
 
 def summarize(
@@ -64,7 +67,9 @@ def summarize(
         with ``favourable = false`` (non-responder imputation). ``"observed"``: evaluable
         subjects only. Continuous
         and categorical endpoints are never imputed: their missing results are counted
-        in ``not_evaluable``.
+        in ``not_evaluable``. In every mode, subjects for whom an endpoint does not
+        apply (its ``applies_if`` is not met, e.g. "not on steroids") are outside the
+        denominator and counted in ``not_applicable``.
     reference : str, optional
         Group that the others are compared with. Default: the trial's control arm if it
         is one of the groups, else the first group in sorted order.
@@ -99,9 +104,8 @@ def summarize(
     Raises
     ------
     InputError
-        If `results` lacks a result column, or `visits` lacks ``subject_id`` or `by`.
-    ValueError
-        If `missing` is not one of its options, or `reference` is not a group.
+        If `results` is not a result table, `visits` lacks ``subject_id`` or `by`,
+        `missing` is not one of its options, or `reference` is not a group.
     UnknownTrialError
         If a ``trial_id`` of `results` is not registered and `trial` is not given.
 
@@ -124,21 +128,23 @@ def summarize(
     [1, 2]
     """
     if missing not in MISSING_OPTIONS:
-        raise ValueError(f"missing must be one of {MISSING_OPTIONS}, not {missing!r}")
-    absent = [c for c in RESULT_COLUMNS if c not in results.columns]
-    if absent:
-        raise InputError(absent[0], "not in the results table (expected ep.score's output)")
-    if by in (*KEYS, "subject_id", "day", *STAT_COLUMNS):
-        raise ValueError(f"by={by!r} clashes with a column of the summary; rename it")
-
-    frame = results.loc[:, list(RESULT_COLUMNS)].copy()
-    for column in ("trial_id", "subject_id", "endpoint", "timepoint"):
-        frame[column] = frame[column].astype("string")
+        raise InputError("missing=", f"must be one of {MISSING_OPTIONS}, not {missing!r}")
+    if not isinstance(by, str) or by in (*KEYS, "subject_id", "day", *STAT_COLUMNS):
+        raise InputError("by=", f"{by!r} is not a usable group column name (it must be text "
+                                  "and not a column of the summary)")
+    if reference is not None and not isinstance(reference, str):
+        raise InputError("reference=", f"expected a group label, got {reference!r}")
+    with_reason = isinstance(results, pd.DataFrame) and "reason" in results.columns
+    frame = check_results(results, needed=(*RESULT_COLUMNS, "reason") if with_reason
+                          else RESULT_COLUMNS).reset_index(drop=True)
     frame[by] = frame["subject_id"].map(_groups(visits, by)).fillna(NO_GROUP).astype(str)
 
     layout = _layout(frame, trial)
-    frame = frame.merge(layout[["trial_id", "endpoint", "kind", "favourable"]],
+    frame = frame.merge(layout[["trial_id", "endpoint", "kind", "favourable", "_na_reason"]],
                         on=["trial_id", "endpoint"], how="left")
+    # an endpoint that does not apply to a subject leaves every denominator
+    frame["_not_applicable"] = (frame["result"].isna() & frame["category"].isna() & (
+        frame["reason"] == frame["_na_reason"] if with_reason else False)).fillna(False)
     parts = [
         _binary(frame[frame.kind == "binary"], by, missing),
         _continuous(frame[frame.kind == "continuous"], by),
@@ -168,16 +174,22 @@ def summarize(
 
 
 def _groups(visits: pd.DataFrame, by: str) -> pd.Series:
-    """Subject ID (str) -> first non-missing value of `by` (str), earliest visit first."""
+    """Subject ID (its text form, as in the result table) -> the first non-missing value of
+    `by` (its text form), earliest visit first."""
+    if not isinstance(visits, pd.DataFrame) or isinstance(visits.columns, pd.MultiIndex) or (
+            visits.columns.duplicated().any()):
+        raise InputError("(visit table)", "expected the visit table that was scored (a DataFrame "
+                                     "with unique, one-level column labels)")
     for column in ("subject_id", by):
         if column not in visits.columns:
             raise InputError(column, f"not in the visit table (needed to summarise by {by!r})")
-    v = visits[["subject_id", by] + (["day"] if "day" in visits.columns else [])]
-    if "day" in v:
-        v = v.sort_values("day", kind="stable")
-    v = v[v[by].notna()]
-    first = v.groupby(v["subject_id"].astype(str), sort=False)[by].first()
-    return first.astype(str)
+    subject, subjects, _ = encode(visits["subject_id"])
+    group, groups, _ = encode(visits[by])
+    day = study_days(visits["day"])[0] if "day" in visits.columns else np.zeros(len(visits))
+    use = np.flatnonzero((subject >= 0) & (group >= 0))
+    use = use[np.lexsort((use, np.nan_to_num(day[use], nan=np.inf), subject[use]))]
+    first = use[np.r_[True, subject[use][1:] != subject[use][:-1]]] if len(use) else use
+    return pd.Series(groups[group[first]], index=subjects[subject[first]], dtype=object)
 
 
 def _layout(frame: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
@@ -189,9 +201,11 @@ def _layout(frame: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
             categories: tuple[str, ...] = ()
             if isinstance(e, Categorical):
                 categories = (*(c.label for c in e.categories), e.otherwise)
-            rows.append((trial_id, e.name, e.result_type, categories, e.favourable))
+            na_reason = e.not_applicable if e.applies_if is not None else None
+            rows.append((trial_id, e.name, e.result_type, categories, e.favourable, na_reason))
     layout = pd.DataFrame(rows, columns=["trial_id", "endpoint", "kind", "categories",
-                                         "favourable"])
+                                         "favourable", "_na_reason"])
+    layout["_na_reason"] = layout["_na_reason"].astype("string")
     layout["trial_id"] = layout["trial_id"].astype("string")
     layout["endpoint"] = layout["endpoint"].astype("string")
     unknown = frame.loc[~frame.endpoint.isin(layout.endpoint), "endpoint"]
@@ -206,18 +220,23 @@ def _binary(frame: pd.DataFrame, by: str, missing: str) -> pd.DataFrame:
     result = frame["result"].astype("boolean")
     # Imputation counts a missing result as the unfavourable outcome: not a response,
     # but a treatment failure or a flare. With missing="observed" it is never counted.
+    # A subject the endpoint does not apply to is never counted.
     unfavourable = ~frame["favourable"].to_numpy(dtype=bool)
-    imputed = unfavourable if missing == "non_responder" else np.zeros(len(frame), dtype=bool)
+    applies = ~frame["_not_applicable"].to_numpy(dtype=bool)
+    imputed = unfavourable & applies if missing == "non_responder" else np.zeros(
+        len(frame), dtype=bool)
     responders = result.to_numpy(dtype=bool, na_value=False) | (result.isna().to_numpy() & imputed)
     work = pd.DataFrame({
         **{k: frame[k] for k in (*KEYS, by)},
+        "applies": applies.astype(int),
         "evaluable": result.notna().to_numpy(dtype=int),
         "responders": responders.astype(int),
     })
     out = work.groupby([*KEYS, by], sort=False, observed=True).agg(
-        subjects=("evaluable", "size"), evaluable=("evaluable", "sum"),
+        subjects=("applies", "sum"), rows=("applies", "size"), evaluable=("evaluable", "sum"),
         responders=("responders", "sum"),
     ).reset_index()
+    out["not_applicable"] = out.rows - out.subjects
     out["not_evaluable"] = out.subjects - out.evaluable
     out["n"] = out.subjects if missing == "non_responder" else out.evaluable
     n, responders = out["n"].to_numpy(), out["responders"].to_numpy()
@@ -229,17 +248,24 @@ def _binary(frame: pd.DataFrame, by: str, missing: str) -> pd.DataFrame:
                                                    method="wilson")
     out["ci_low"], out["ci_high"] = low, high
     out["kind"] = "binary"
-    return out.drop(columns=["subjects", "evaluable"])
+    return out.drop(columns=["subjects", "rows", "evaluable"])
 
 
 def _continuous(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     work = frame[[*KEYS, by]].copy()
-    work["value"] = pd.to_numeric(frame["value"]).astype("float64")
-    grouped = work.groupby([*KEYS, by], sort=False, observed=True)["value"]
+    work["value"] = frame["value"].astype("float64")
+    applies = ~frame["_not_applicable"].to_numpy(dtype=bool)
+    work["_applies"] = applies.astype(int)
+    grouped = work[applies].groupby([*KEYS, by], sort=False, observed=True)["value"]
     out = grouped.agg(n="count", size="size", mean="mean", sd="std", median="median")
     out["q1"] = grouped.quantile(0.25)
     out["q3"] = grouped.quantile(0.75)
     out["not_evaluable"] = out.pop("size") - out["n"]
+    every = work.groupby([*KEYS, by], sort=False, observed=True)["_applies"].agg(["size", "sum"])
+    out = every.join(out, how="left")
+    out["not_applicable"] = out.pop("size") - out.pop("sum")
+    out["n"] = out["n"].fillna(0)
+    out["not_evaluable"] = out["not_evaluable"].fillna(0)
     out = out.reset_index()
     out["kind"] = "continuous"
     return out
@@ -261,11 +287,15 @@ def _categorical(frame: pd.DataFrame, by: str, layout: pd.DataFrame) -> pd.DataF
     categories = pd.concat([defined, extra[defined.columns]], ignore_index=True)
     categories["category"] = categories["category"].astype("string")
 
-    known = frame[frame.category.notna()]
+    applies = frame[~frame["_not_applicable"].to_numpy(dtype=bool)]
+    known = applies[applies.category.notna()]
     counts = known.groupby([*KEYS, by, "category"], observed=True).size().rename("count")
-    totals = frame.groupby([*KEYS, by], observed=True).agg(
+    totals = applies.groupby([*KEYS, by], observed=True).agg(
         n=("category", "count"), size=("category", "size"))
     totals["not_evaluable"] = totals.pop("size") - totals["n"]
+    every = frame.groupby([*KEYS, by], observed=True).size().rename("rows")
+    totals = totals.reindex(every.index).fillna(0)
+    totals["not_applicable"] = every - totals["n"] - totals["not_evaluable"]
 
     out = cells.merge(categories, on=["trial_id", "endpoint"])
     out = out.merge(counts.reset_index(), on=[*KEYS, by, "category"], how="left")
@@ -297,8 +327,8 @@ def _with_differences(out: pd.DataFrame, by: str, reference: str | None,
         present = sorted(set(groups) - {NO_GROUP})
         if reference is not None:
             if reference not in set(groups):
-                raise ValueError(
-                    f"reference {reference!r} is not a group of {by!r}: {sorted(set(groups))}")
+                raise InputError("reference=", f"{reference!r} is not a group of {by!r}: "
+                                                 f"{sorted(set(groups))}")
             refs[trial_id] = reference
         elif controls.get(trial_id) in present:
             refs[trial_id] = controls[trial_id]
