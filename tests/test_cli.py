@@ -67,19 +67,36 @@ def test_score_every_format(tmp_path, suffix, out_suffix):
         assert a.tolist() == b.tolist(), column
 
 
-def test_chunked_scoring_equals_one_pass(tmp_path):
-    source, out = tmp_path / "visits.csv", tmp_path / "results.parquet"
-    VISITS.rename(columns=COLUMNS).to_csv(source, index=False)
-    done = run("score", str(source), "--trial", "NCT03580291", "--chunk-subjects", "1",
+def test_errors_name_the_same_row_subject_and_day_as_the_api(tmp_path):
+    """The CLI scores the table in one pass, so its message is the API's: it once re-scored
+    a sub-frame and said "row 0" where the API said "row 2"."""
+    visits = pd.DataFrame({"subject_id": ["a", "b", None, "c"], "day": [0, 0, 28, 0],
+                           "pga": [1.0, 3.5, 1.0, 4.0]})
+    source, out = tmp_path / "visits.csv", tmp_path / "results.csv"
+    visits.to_csv(source, index=False)
+    with pytest.raises(ep.InputError) as info:
+        ep.score(pd.read_csv(source), "NCT03580291")
+    done = run("score", str(source), "--trial", "NCT03580291", "-o", str(out))
+    assert done.returncode == 2
+    assert "row 2" in str(info.value)
+    assert done.stderr.strip().splitlines()[-1] == f"error: {info.value}"
+
+
+def test_drug_classes_file(tmp_path):
+    visits = pd.DataFrame({"subject_id": ["a", "a"], "day": [0, 168]})
+    meds = pd.DataFrame({"subject_id": ["a"], "drug": ["Pred-X"], "start_day": [0],
+                         "end_day": [167], "dose": [10.0]})
+    (tmp_path / "v.csv").write_text(visits.to_csv(index=False))
+    (tmp_path / "m.csv").write_text(meds.to_csv(index=False))
+    (tmp_path / "classes.json").write_text('{"Pred-X": "prednisone"}')
+    out = tmp_path / "r.csv"
+    done = run("score", str(tmp_path / "v.csv"), "--trial", "NCT03673748", "--medications",
+               str(tmp_path / "m.csv"), "--drug-classes", str(tmp_path / "classes.json"),
                "-o", str(out))
     assert done.returncode == 0, done.stderr
-    with pytest.warns(ep.EndpointsWarning):
-        want = ep.score(VISITS.rename(columns=COLUMNS).assign(upcr=VISITS.upcr / 113.12),
-                        "NCT03580291")
-    got = pd.read_parquet(out)
-    pd.testing.assert_frame_equal(got[["subject_id", "endpoint", "timepoint"]],
-                                  want[["subject_id", "endpoint", "timepoint"]],
-                                  check_dtype=False)
+    got = pd.read_csv(out)
+    dose = got[(got.endpoint == "cumulative_steroid_dose")]
+    assert dose.value.tolist() == [1680.0]
 
 
 def test_adam_output(tmp_path):

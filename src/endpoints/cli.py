@@ -8,13 +8,11 @@ traceback. The CLI only calls the public API.
 from __future__ import annotations
 
 import json
-import sys
 import tomllib
 import warnings
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -76,12 +74,16 @@ def describe(
 
 
 def _mapping(path: Path | None) -> dict[str, str] | None:
+    """A JSON or TOML file holding a mapping of names to names."""
     if path is None:
         return None
-    text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ep.InputError(f"({path})", f"cannot read the mapping: {exc}") from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise ep.InputError(str(path), "expected a mapping of column names to canonical names")
+        raise ep.InputError(f"({path})", "expected a mapping of names to names")
     return data
 
 
@@ -107,8 +109,8 @@ def score(
         help="JSON or TOML file mapping input column names to canonical names")] = None,
     units: Annotated[list[str] | None, typer.Option(
         "--units", help="Declared unit COLUMN=UNIT (repeatable)")] = None,
-    chunk_subjects: Annotated[int, typer.Option(
-        help="Score this many subjects at a time (progress bar for large files)")] = 100_000,
+    drug_classes: Annotated[Path | None, typer.Option(
+        help="JSON or TOML file mapping drug names to a known drug or class")] = None,
     adam: Annotated[bool, typer.Option(help="Write the ADaM-style dataset instead")] = False,
     engine: Annotated[str, typer.Option(
         help="pandas, or dask for Parquet datasets larger than memory")] = "pandas",
@@ -118,15 +120,14 @@ def score(
         _fail(f"unknown engine {engine!r}; use pandas or dask")
     _run(lambda: check_writable(output))
     definition = _run(lambda: _trial(trial))
-    mapping = _run(lambda: _mapping(columns))
-    declared = _run(lambda: _units(units))
+    options = {"columns": _run(lambda: _mapping(columns)), "units": _run(lambda: _units(units)),
+               "drug_classes": _run(lambda: _mapping(drug_classes))}
     if engine == "dask":
-        _run(lambda: _score_dask(input, definition, output, mapping, declared, medications))
+        _run(lambda: _score_dask(input, definition, output, medications, options))
         return
     visits = _run(lambda: read_table(input))
     meds = _run(lambda: read_table(medications)) if medications is not None else None
-    results = _run(lambda: _score_chunks(visits, definition, meds, mapping, declared,
-                                         chunk_subjects))
+    results = _run(lambda: ep.score(visits, definition, medications=meds, **options))
     _run(lambda: write_table(ep.to_adam(results, trial=definition) if adam else results,
                              output))
     typer.echo(f"scored {results.subject_id.nunique()} subjects, {len(results)} rows -> {output}",
@@ -140,38 +141,14 @@ def _trial(trial: str):
     return ep.get_trial(trial)
 
 
-def _score_chunks(visits, definition, meds, mapping, declared, size: int) -> pd.DataFrame:
-    from tqdm import tqdm
-
-    subject_column = next((u for u, c in (mapping or {}).items() if c == "subject_id"),
-                          "subject_id")
-    if subject_column not in visits.columns or size <= 0:
-        return ep.score(visits, definition, medications=meds, columns=mapping, units=declared)
-    ids = pd.unique(visits[subject_column].dropna())
-    chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [ids]
-    parts = []
-    for chunk in tqdm(chunks, desc="scoring", unit="chunk", disable=len(chunks) < 2,
-                      file=sys.stderr):
-        part = visits[visits[subject_column].isin(chunk)]
-        meds_part = None if meds is None else meds[meds["subject_id"].isin(chunk)]
-        parts.append(ep.score(part, definition, medications=meds_part, columns=mapping,
-                              units=declared))
-    missing = visits[subject_column].isna()
-    if missing.any():  # let score() report the missing subject ID
-        ep.score(visits[missing], definition, columns=mapping, units=declared)
-    results = pd.concat(parts, ignore_index=True)
-    order = np.lexsort((results.index.to_numpy(), results["subject_id"].to_numpy(dtype=str)))
-    return results.iloc[order].reset_index(drop=True)
-
-
-def _score_dask(input, definition, output, mapping, declared, medications) -> None:
+def _score_dask(input, definition, output, medications, options) -> None:
     import dask.dataframe as dd
 
     if output.suffix.lower() not in (".parquet", ".pq", ""):
         raise ep.InputError(str(output), "the dask engine writes a Parquet dataset")
     visits = dd.read_parquet(input)
     meds = read_table(medications) if medications is not None else None
-    results = ep.score(visits, definition, medications=meds, columns=mapping, units=declared)
+    results = ep.score(visits, definition, medications=meds, **options)
     results.to_parquet(output, write_index=False)
     typer.echo(f"wrote {output}", err=True)
 
@@ -195,14 +172,9 @@ def summarize(
 
 def _typed_results(table: pd.DataFrame) -> pd.DataFrame:
     """Restore the result table's dtypes after a round trip through CSV."""
-    needed = {"trial_id", "subject_id", "endpoint", "timepoint", "day", "result", "category",
-              "value", "reason"}
-    if not needed <= set(table.columns):
-        raise ep.InputError(", ".join(sorted(needed - set(table.columns))),
-                            "missing: not a result table of `endpoints score`")
-    return table.astype({"trial_id": "string", "subject_id": "string", "endpoint": "string",
-                         "timepoint": "string", "day": "Int64", "result": "boolean",
-                         "category": "string", "value": "Float64", "reason": "string"})
+    from .results import check_results
+
+    return check_results(table)
 
 
 @app.command()
