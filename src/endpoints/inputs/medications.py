@@ -196,13 +196,6 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     steroidish = unknown & kinds["steroid_like"].to_numpy(dtype=bool)
     rows.check(steroidish, "drug", "unknown corticosteroid (known: " + ", ".join(
         dictionary().equivalents) + "); declare it with drug_classes=")
-    unclassified = sorted(set(kinds["name"][unknown & ~steroidish]))
-    if unclassified:
-        shown = ", ".join(repr(n) for n in unclassified[:10])
-        more = f" and {len(unclassified) - 10} more" if len(unclassified) > 10 else ""
-        warnings.warn(f"medications not classified (not counted as corticosteroids, "
-                      f"immunosuppressants or rituximab): {shown}{more}; map them with "
-                      "drug_classes=", EndpointsWarning, stacklevel=4)
     drug = kinds["drug"].to_numpy(dtype=object)
     klass = kinds["klass"].to_numpy(dtype=object)
     systemic = kinds["systemic"].to_numpy(dtype=bool)
@@ -212,6 +205,13 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     rows.check(counted & np.isnan(dose), "dose", "missing corticosteroid dose")
     if problems:
         return None
+    unclassified = sorted(set(kinds["name"][unknown & ~steroidish]))
+    if unclassified:
+        shown = ", ".join(repr(n) for n in unclassified[:10])
+        more = f" and {len(unclassified) - 10} more" if len(unclassified) > 10 else ""
+        warnings.warn(f"medications not classified (not counted as corticosteroids, "
+                      f"immunosuppressants or rituximab): {shown}{more}; map them with "
+                      "drug_classes=", EndpointsWarning, stacklevel=4)
     rate = np.where(counted, np.nan_to_num(dose) * 5.0 / np.where(counted, mg, 1.0), 0.0)
     protocol = np.zeros(len(meds), dtype=bool)
     if "protocol" in meds.columns:
