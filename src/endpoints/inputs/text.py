@@ -66,8 +66,16 @@ def text_form(value) -> object:
     return str(value).strip() or None
 
 
-def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def encode(column: pd.Series, *, threads: bool = True
+           ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Codes of the rows' values into their distinct text forms.
+
+    Parameters
+    ----------
+    column : Series
+    threads : bool
+        Encode the two halves of the rows on two threads (for one large column; leave
+        it off when columns are already encoded on several threads).
 
     Returns
     -------
@@ -86,9 +94,10 @@ def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndar
     ([0, 0, 1, -1], ['1', '0'], [False, False, False, True])
     """
     series = _plain(column)
-    half = len(series) // 2  # halves of the rows are encoded on two threads
+    half = len(series) // 2 if threads else 0  # halves of the rows on two threads
     (first, first_uniques), (second, second_uniques) = map_threads(
-        _factorize, [series.iloc[:half], series.iloc[half:]])
+        _factorize, [series.iloc[:half], series.iloc[half:]] if threads else [series.iloc[:0]]
+    ) + ([] if threads else [_factorize(series)])
     raw = np.concatenate([first, np.where(second >= 0, second + len(first_uniques), -1)])
     texts = _texts(np.concatenate([first_uniques, second_uniques]))
     kind = np.zeros(len(texts), dtype=np.int8)  # per distinct value: 0 valid, 1..3 problems
@@ -109,14 +118,15 @@ def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndar
 def _plain(column: pd.Series) -> pd.Series:
     """The column with object values made safe to factorize: values that compare equal
     but have different text forms (``True`` and ``1``), or cannot be hashed, are turned
-    into their text forms first."""
-    if column.dtype != object:
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            return _plain(pd.Series(np.asarray(column, dtype=object), index=column.index))
-        kind = column.dtype.kind
-        if kind in "mMOV" or isinstance(column.dtype, pd.IntervalDtype | pd.PeriodDtype):
-            return _plain(column.astype(object))
+    into their text forms first. Text, numbers and booleans of one dtype are safe."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _plain(pd.Series(np.asarray(column, dtype=object), index=column.index))
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_bool_dtype(dtype) or (
+            pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)):
         return column
+    if dtype != np.dtype(object):  # dates, periods, intervals...: their text forms, value by value
+        return _plain(column.astype(object))
     inferred = pd.api.types.infer_dtype(column, skipna=True)
     if inferred in ("string", "empty", "integer", "floating", "mixed-integer-float", "boolean"):
         return column
@@ -164,7 +174,6 @@ def _texts(uniques: np.ndarray) -> np.ndarray:
         out[whole] = values[whole].astype(np.int64).astype(str)
         return out
     values = uniques.astype(object)
-    if pd.api.types.infer_dtype(values, skipna=True) == "string":  # text: strip, blank = missing
-        stripped = pd.Series(values, dtype=object).str.strip()
-        return stripped.where(stripped != "", None).to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # strip; blank = missing
+        return np.array([v.strip() or None for v in values.tolist()], dtype=object)
     return np.frompyfunc(text_form, 1, 1)(values)

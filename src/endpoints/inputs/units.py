@@ -79,9 +79,11 @@ units={'upcr': 'mg/mmol'}"
     import numpy as np
 
     limit = PLAUSIBLE_MEDIAN.get(column)
+    if limit is None:
+        return None
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]
-    if limit is None or not len(values):
+    if not len(values):
         return None
     median = float(np.median(values))
     if median <= limit[0]:

@@ -278,10 +278,11 @@ def check_visits(
     code, labels, bad_ids = encode(frame["subject_id"])
     raw_day, bad_days = study_days(frame["day"])
     invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
-    subjects = np.asarray(sorted(set(labels) | set(() if records is None else records.labels)),
-                          dtype=object)
-    index = pd.Index(subjects, dtype=object)
-    code = np.r_[index.get_indexer(labels), -1][code].astype(np.int64)
+    # every subject of either table, sorted by text form
+    recode, subjects = pd.factorize(np.concatenate(
+        [labels, [] if records is None else records.labels]).astype(object), sort=True)
+    subjects = np.asarray(subjects, dtype=object)
+    code = np.r_[recode[:len(labels)], -1][code].astype(np.int64)
     # rows with an invalid day sort by what number they hold, if any
     order = _sort_order(code, np.where(invalid_day, as_numbers(frame["day"]), raw_day)
                         if invalid_day.any() else raw_day)
@@ -316,15 +317,14 @@ def check_visits(
         if divisors.get(name, 1.0) != 1.0:
             values = values / divisors[name]
         _check_range(values, name, rows)
+        warned[name] = implausible(name, values)
         return _Column(values)
 
+    warned: dict = {}
     checked = dict(zip(read, map_threads(canonical, read), strict=True))
     problems.raise_if_any()
-    for name, column in checked.items():
-        if column.table is None:
-            message = implausible(name, column.data)
-            if message:
-                warnings.warn(message, EndpointsWarning, stacklevel=3)
+    for message in filter(None, (warned.get(name) for name in read)):
+        warnings.warn(message, EndpointsWarning, stacklevel=3)
     kept = _kept(needed, frame.columns) if select else set(checked)
     starts = np.searchsorted(code, np.arange(len(subjects)))  # subjects without visits too
     return VisitTable(
@@ -332,7 +332,7 @@ def check_visits(
         columns={name: column for name, column in checked.items() if name in kept},
         bilag_score="bilag_score" in needed,
         derivation_only=frozenset(set(BILAG_COLUMNS) - needed) if select else frozenset(),
-        medications=None if records is None else records.coded(index),
+        medications=None if records is None else records.coded(pd.Index(subjects)),
     )
 
 
@@ -461,7 +461,7 @@ def _by_value(series: pd.Series, convert, rows: Rows, name, problem: str) -> _Co
     blanks are missing.
 
     The column is kept as small codes into the table of converted values."""
-    codes, labels, bad = encode(series)
+    codes, labels, bad = encode(series, threads=False)
     rows.check(bad["not a single value"] | bad["infinite"], name, problem)
     converted = np.array([convert(str(t).lower()) for t in labels], dtype=float)
     invalid = np.r_[np.isnan(converted), False]
