@@ -158,7 +158,7 @@ def _score_partition(part: pd.DataFrame, meds, *, definition: TrialDefinition,
     if len(part) == 0 and (meds is None or len(meds) == 0):
         return empty
     visits = part.reset_index(drop=True)
-    with warnings.catch_warnings():  # the client warned once already
-        warnings.simplefilter("ignore", EndpointsWarning)
+    with warnings.catch_warnings():  # the client warned of absent columns once already
+        warnings.filterwarnings("ignore", "columns not provided", EndpointsWarning)
         return engine.score(visits, definition, medications=meds, columns=columns, units=units,
                             drug_classes=drug_classes)

@@ -421,7 +421,8 @@ def _rename(visits: pd.DataFrame, columns: dict[str, str], problems: Problems
         if targets.count(target) > 1:
             problems.add(target, "more than one input column is mapped to it")
     for user, target in columns.items():
-        if target in visits.columns and target != user and target not in columns:
+        if (user in visits.columns and target in visits.columns and target != user
+                and target not in columns):
             problems.add(target, "mapped from another column but also present in the table")
     if len(problems.found) > found:
         return None
@@ -448,7 +449,7 @@ def _unit_divisors(units: dict[str, str], columns: dict[str, str], present,
 
 
 def _check_range(values: np.ndarray, name, rows: Rows) -> None:
-    if name in NON_NEGATIVE:
+    if name in NON_NEGATIVE and name not in RANGES:
         rows.check(values < 0, name, "negative value")
     if name in RANGES:
         low, high = RANGES[name]
