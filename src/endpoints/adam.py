@@ -48,14 +48,14 @@ def paramcd(names: list[str]) -> dict[str, str]:
     return {name: codes[name] for name in names}
 
 
-def to_adam(results: pd.DataFrame, *, trial: TrialDefinition | None = None) -> pd.DataFrame:
+def to_adam(results: pd.DataFrame, *, trial: str | TrialDefinition | None = None) -> pd.DataFrame:
     """Convert a result table of :func:`endpoints.score` to an ADaM-style dataset.
 
     Parameters
     ----------
     results : DataFrame
         The output of ``score`` (one trial or several).
-    trial : TrialDefinition, optional
+    trial : str or TrialDefinition, optional
         Definition of the scored trial, needed only when it is not registered (by
         default each ``trial_id`` of `results` is looked up in the registry).
 

@@ -108,9 +108,11 @@ def get_trial(trial_id: str) -> TrialDefinition:
     )
 
 
-def definition_of(trial_id: str, given: TrialDefinition | None = None) -> TrialDefinition:
-    """`given` if it is the definition of `trial_id`, else the registered one (for result
-    tables of trials that were scored from a definition object, not registered).
+def definition_of(trial_id: str, given: str | TrialDefinition | None = None
+                  ) -> TrialDefinition:
+    """The definition of `trial_id`: `given` (a definition or a registered ID) when it is
+    that trial's, else the registered one (for result tables of trials scored from a
+    definition object, not registered).
 
     Examples
     --------
@@ -118,6 +120,11 @@ def definition_of(trial_id: str, given: TrialDefinition | None = None) -> TrialD
     >>> definition_of("MY-TRIAL", custom).id, definition_of("NCT03917797", custom).id
     ('MY-TRIAL', 'NCT03917797')
     """
+    if isinstance(given, str):
+        given = get_trial(given)
+    elif given is not None and not isinstance(given, TrialDefinition):
+        raise DefinitionError(f"trial= must be a trial ID or a TrialDefinition, got "
+                              f"{type(given).__name__}")
     if given is not None and given.id == trial_id:
         return given
     return get_trial(trial_id)

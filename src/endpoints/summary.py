@@ -43,7 +43,7 @@ def summarize(
     by: str = "arm",
     missing: str = "non_responder",
     reference: str | None = None,
-    trial: TrialDefinition | None = None,
+    trial: str | TrialDefinition | None = None,
 ) -> pd.DataFrame:
     """Summarise a result table by group: rates, intervals, differences, statistics.
 
@@ -73,7 +73,7 @@ def summarize(
     reference : str, optional
         Group that the others are compared with. Default: the trial's control arm if it
         is one of the groups, else the first group in sorted order.
-    trial : TrialDefinition, optional
+    trial : str or TrialDefinition, optional
         Definition of the scored trial, needed only when it is not registered (by
         default each ``trial_id`` of `results` is looked up in the registry).
 
@@ -192,7 +192,7 @@ def _groups(visits: pd.DataFrame, by: str) -> pd.Series:
     return pd.Series(groups[group[first]], index=subjects[subject[first]], dtype=object)
 
 
-def _layout(frame: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
+def _layout(frame: pd.DataFrame, trial: str | TrialDefinition | None) -> pd.DataFrame:
     """trial_id, endpoint, kind, categories: one row per endpoint of the scored trials."""
     rows = []
     for trial_id in frame["trial_id"].dropna().unique():
@@ -308,7 +308,7 @@ def _categorical(frame: pd.DataFrame, by: str, layout: pd.DataFrame) -> pd.DataF
     return out
 
 
-def _controls(out: pd.DataFrame, trial: TrialDefinition | None) -> dict[str, str | None]:
+def _controls(out: pd.DataFrame, trial: str | TrialDefinition | None) -> dict[str, str | None]:
     """trial_id -> label of the trial's control arm (None if it has none)."""
     controls = {}
     for trial_id in out["trial_id"].unique():
@@ -363,7 +363,7 @@ def _with_differences(out: pd.DataFrame, by: str, reference: str | None,
     return out.drop(columns="_reference")
 
 
-def _timepoint_days(out: pd.DataFrame, trial: TrialDefinition | None) -> pd.DataFrame:
+def _timepoint_days(out: pd.DataFrame, trial: str | TrialDefinition | None) -> pd.DataFrame:
     rows = [(trial_id, t.label, t.day)
             for trial_id in out["trial_id"].unique()
             for t in registry.definition_of(trial_id, trial).timepoints]
