@@ -69,7 +69,7 @@ def test_score_every_format(tmp_path, suffix, out_suffix):
 
 def test_errors_name_the_same_row_subject_and_day_as_the_api(tmp_path):
     """The CLI scores the table in one pass, so its message is the API's: it once re-scored
-    a sub-frame and said "row 0" where the API said "row 2"."""
+    a sub-frame and named another row than the API."""
     visits = pd.DataFrame({"subject_id": ["a", "b", None, "c"], "day": [0, 0, 28, 0],
                            "pga": [1.0, 3.5, 1.0, 4.0]})
     source, out = tmp_path / "visits.csv", tmp_path / "results.csv"
@@ -78,7 +78,7 @@ def test_errors_name_the_same_row_subject_and_day_as_the_api(tmp_path):
         ep.score(pd.read_csv(source), "NCT03580291")
     done = run("score", str(source), "--trial", "NCT03580291", "-o", str(out))
     assert done.returncode == 2
-    assert "row 2" in str(info.value)
+    assert "missing subject ID (first at day 28)" in str(info.value)
     assert done.stderr.strip().splitlines()[-1] == f"error: {info.value}"
 
 

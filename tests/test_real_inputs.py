@@ -424,7 +424,7 @@ def test_every_problem_is_listed_in_failures():
     assert set(by_column.index) == {"subject_id", "pga", "sledai", "bilag_renal"}
     assert by_column.loc["pga", "count"] == 2
     assert (by_column.loc["pga", "subject_id"], by_column.loc["pga", "day"]) == ("a", 28)
-    assert str(info.value).startswith("column subject_id: missing subject ID (first in row 3)")
+    assert str(info.value).startswith("column subject_id: missing subject ID (first at day 7)")
 
 
 @pytest.mark.parametrize("event", [

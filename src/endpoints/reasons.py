@@ -40,6 +40,18 @@ def where(mask: np.ndarray, reason: Reason) -> Reason:
     return pd.Categorical.from_codes(codes, dtype=reason.dtype)
 
 
+def at(reason: Reason, rows: np.ndarray) -> Reason:
+    """The reasons of `rows` (positions in `reason`), no reason where a row is ``-1``.
+
+    Examples
+    --------
+    >>> list(at(pd.Categorical(["a", "b"]), np.array([1, -1])))
+    ['b', nan]
+    """
+    codes = reason.codes[np.maximum(rows, 0)] if len(reason) else np.full(len(rows), -1)
+    return pd.Categorical.from_codes(np.where(rows >= 0, codes, -1), dtype=reason.dtype)
+
+
 def prefix(reason: Reason, text: str) -> Reason:
     """Prepend `text` to every reason (acts on the distinct strings only)."""
     return reason.rename_categories([text + c for c in reason.categories])

@@ -47,6 +47,22 @@ def _edge_row(v: Visits, mask: np.ndarray, *, last: bool) -> np.ndarray:
     return rows
 
 
+def day_at(v: Visits, rows: np.ndarray, missing: int = NO_ROW) -> np.ndarray:
+    """Per item: the study day of visit row `rows`, `missing` where a row is ``-1``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from endpoints.inputs.visits import prepare
+    >>> v = prepare(pd.DataFrame({"subject_id": [1, 1], "day": [0, 7]}))
+    >>> day_at(v, np.array([1, -1])).tolist()
+    [7, -1]
+    """
+    if not v.n_rows:  # subjects known only from another table have no rows
+        return np.full(len(rows), missing, dtype=np.int64)
+    return np.where(rows >= 0, v.day[np.maximum(rows, 0)], missing)
+
+
 def take(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values[rows]`` with NaN where a row is ``-1`` (no visit)."""
     out = values[np.where(rows >= 0, rows, 0)] if len(values) else np.full(len(rows), np.nan)
@@ -139,7 +155,7 @@ def period_mask(v: Visits, rows: np.ndarray, target: int) -> np.ndarray:
     The period is ``0 < day <= day of the assessment visit`` (`rows`, one per subject),
     or ``0 < day <= target`` for subjects with no assessment visit.
     """
-    end = np.where(rows >= 0, v.day[np.where(rows >= 0, rows, 0)], target)
+    end = day_at(v, rows, target)
     return (v.day > 0) & (v.day <= end[v.code])
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import reasons
+from .. import reasons, timeline
 from ..definitions import Timepoint, TrialDefinition
 from ..inputs.visits import Visits
 from .expressions import Context
@@ -47,5 +47,5 @@ def at_assessment(visits: Visits, trial: TrialDefinition, timepoint: Timepoint) 
 
 def visit_days(ctx: Context) -> np.ndarray:
     """The study day of each context row (``-1`` where there is none)."""
-    return np.where(ctx.rows >= 0, ctx.visits.day[np.maximum(ctx.rows, 0)], -1)
+    return timeline.day_at(ctx.visits, ctx.rows)
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
+from ..decimals import errstate, rounded
 from ..definitions import Change, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
 from .base import NO_VISIT, Block, at_assessment, visit_days
@@ -18,7 +19,8 @@ def change(visits: Visits, trial: TrialDefinition, endpoint: Change, timepoint: 
     name = endpoint.variable
     at_visit = ctx.read(name, "visit")
     base = timeline.baseline(visits, name)
-    value = np.round(at_visit - base, 9)
+    with errstate():
+        value = rounded(at_visit - base)
     why = reasons.coalesce(
         reasons.const(ctx.rows < 0, NO_VISIT),
         reasons.const(np.isnan(base), f"baseline {name} missing"),

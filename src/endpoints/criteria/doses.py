@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
+from ..decimals import errstate, rounded
 from ..definitions import CumulativeDose, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
 from .base import Block
@@ -35,11 +36,12 @@ def cumulative_dose(
     same_next = np.r_[v.code[rows][1:] == v.code[rows][:-1], False]
     stop = np.where(same_next, np.r_[start[1:], 0], end)
     days = np.clip(np.minimum(stop, end) - np.minimum(start, end), 0, None)
-    total = np.bincount(v.code[rows], weights=dose[rows] * days, minlength=v.n_subjects)
+    with errstate():
+        total = np.bincount(v.code[rows], weights=dose[rows] * days, minlength=v.n_subjects)
     last = timeline.last_row(v, recorded)
-    last_day = np.where(last >= 0, v.day[np.maximum(last, 0)], np.iinfo(np.int64).min)
+    last_day = timeline.day_at(v, last, np.iinfo(np.int64).min)
     no_base, stale = base_row < 0, last_day < end - timepoint.window
-    value = np.where(no_base | stale, np.nan, np.round(total, 9))
+    value = np.where(no_base | stale, np.nan, rounded(total))
     name = endpoint.variable
     why = reasons.coalesce(
         reasons.const(no_base, f"no baseline {name} dose recorded"),

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
+from ..decimals import errstate, rounded
 from ..definitions import (
     AllOf,
     Compare,
@@ -31,7 +32,6 @@ from ..inputs.visits import Visits
 #: evaluators of further criterion node types, registered by their modules
 EVALUATORS: dict[type, Callable[[Criterion, Context], Outcome]] = {}
 
-DECIMALS = 9
 _OPS = {
     "<": operator.lt,
     "<=": operator.le,
@@ -179,15 +179,16 @@ def _compare(c: Compare, ctx: Context) -> Outcome:
     x = ctx.read(c.variable, c.at)
     inputs = [(x, c.variable if c.at == "visit" else f"{c.at} {c.variable}")]
     lhs, rhs = x, np.float64(c.value)
-    if c.change_from:
-        other = ctx.read(c.variable, c.change_from)
-        inputs.append((other, f"{c.change_from} {c.variable}"))
-        lhs = x - other
-    elif c.of:
-        other = ctx.read(c.variable, c.of)
-        inputs.append((other, f"{c.of} {c.variable}"))
-        rhs = c.value * other
-    diff = np.round(lhs - rhs, DECIMALS)
+    with errstate():
+        if c.change_from:
+            other = ctx.read(c.variable, c.change_from)
+            inputs.append((other, f"{c.change_from} {c.variable}"))
+            lhs = x - other
+        elif c.of:
+            other = ctx.read(c.variable, c.of)
+            inputs.append((other, f"{c.of} {c.variable}"))
+            rhs = c.value * other
+        diff = rounded(lhs - rhs)
     unknown = np.isnan(diff)
     value = pd.arrays.BooleanArray(_OPS[c.op](np.where(unknown, 0.0, diff), 0.0), unknown)
     label = c.describe()

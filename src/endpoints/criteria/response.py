@@ -92,7 +92,7 @@ def time_to_event(
     censor_row = timeline.last_row(v, period & out.false)
     row = np.where(event_row >= 0, event_row, censor_row)
     found = row >= 0
-    day = np.where(found, v.day[np.maximum(row, 0)], -1)
+    day = timeline.day_at(v, np.where(found, row, -1))
     result = pd.array(np.where(found, event_row >= 0, None), dtype="boolean")
     in_period = timeline.any_in(v, period)
     label = describe(endpoint.event, trial.criteria)
@@ -102,7 +102,7 @@ def time_to_event(
         reasons.const(~found, f"{label} not evaluable at any visit in the period; last: "),
         reasons.const(found & (event_row < 0), f"censored: {label} not met by day "),
     )
-    unknown_why = reasons.where(~found & in_period, out.why[np.maximum(last_unknown, 0)])
+    unknown_why = reasons.where(~found & in_period, reasons.at(out.why, last_unknown))
     censored = found & (event_row < 0)
     why = reasons.join([why, unknown_why, reasons.where(censored, pd.Categorical(
         day.astype(str)))], sep="")

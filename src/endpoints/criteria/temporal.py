@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
+from ..decimals import rounded
 from ..definitions import At, Compare, Ever, Never, Throughout
 from .expressions import EVALUATORS, Context, Outcome, evaluate, variables
 
@@ -23,7 +24,7 @@ def _per_subject(ctx: Context, node) -> None:
 
 def _day_text(v, rows: np.ndarray, template: str) -> pd.Categorical:
     """`template` formatted with the day of each row (no reason where row is -1)."""
-    return _days_text(np.where(rows >= 0, v.day[np.maximum(rows, 0)], -1), rows >= 0, template)
+    return _days_text(timeline.day_at(v, rows), rows >= 0, template)
 
 
 def _days_text(days: np.ndarray, present: np.ndarray, template: str) -> pd.Categorical:
@@ -59,7 +60,7 @@ def ever(c: Ever, ctx: Context) -> Outcome:
         reasons.const(~seen & no_visit, "no visit in window"),
         reasons.prefix(reasons.where(~seen & (first_unknown >= 0), reasons.join(
             [_day_text(v, first_unknown, "unknown at day {day}: "),
-             inner.why[np.maximum(first_unknown, 0)]], sep="")), f"{label}: "),
+             reasons.at(inner.why, first_unknown)], sep="")), f"{label}: "),
         reasons.const(~seen & ~unsure, f"no {label} in the period"),
     )
     counts = {"visits": timeline.count_in(v, hit)}
@@ -100,8 +101,8 @@ def throughout(c: Throughout, ctx: Context) -> Outcome:
     v = ctx.visits
     since = ctx.trial.timepoint(c.since)
     start_rows = timeline.assessment_rows(v, since.day, since.window)
-    start = np.where(start_rows >= 0, v.day[np.maximum(start_rows, 0)], since.day)
-    end = np.where(ctx.rows >= 0, v.day[np.maximum(ctx.rows, 0)], np.iinfo(np.int64).min)
+    start = timeline.day_at(v, start_rows, since.day)
+    end = timeline.day_at(v, ctx.rows, np.iinfo(np.int64).min)
     if _daily_dose_cap(c, v):
         return _throughout_daily(c, ctx, start, end)
     span = (v.day >= start[v.code]) & (v.day <= end[v.code])
@@ -131,7 +132,7 @@ def _ever_from_records(c: Ever, ctx: Context) -> Outcome:
     """With a medications table a dosing event is dated by its record, not by a visit:
     it counts when it starts in the period (0 < day <= assessment visit, or <= T)."""
     v, tp, meds = ctx.visits, ctx.timepoint, ctx.visits.medications
-    end = np.where(ctx.rows >= 0, v.day[np.maximum(ctx.rows, 0)], tp.day)
+    end = timeline.day_at(v, ctx.rows, tp.day)
     after = np.full(v.n_subjects, max(0, c.after_day if c.after_day is not None else 0))
     which = getattr(meds, c.ever.variable)
     day, count = meds.first_start(which, v.n_subjects, after, end)
@@ -158,7 +159,8 @@ def _throughout_daily(c: Throughout, ctx: Context, start: np.ndarray, end: np.nd
     """With a medications table the cap must hold on every day of the span."""
     top = ctx.visits.medications.steroid_max(start, end)
     cap = c.throughout
-    ok = np.round(top - cap.value, 9) < 0 if cap.op == "<" else np.round(top - cap.value, 9) <= 0
+    excess = rounded(top - cap.value)
+    ok = excess < 0 if cap.op == "<" else excess <= 0
     unknown = np.isnan(top)
     label = c.describe()
     why = reasons.coalesce(

@@ -13,6 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .text import each
+
 #: study days beyond this (in either direction) are an error: about 274 years
 MAX_DAY = 100_000
 _NS_PER_DAY = 86_400 * 10**9
@@ -119,8 +121,7 @@ def _from_objects(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, 
             parsed = pd.to_datetime(text[failed], errors="coerce", format="ISO8601")
             dates[np.flatnonzero(failed)[parsed.notna().to_numpy()]] = True
         return numbers, absent | blank, {DATES: dates, "not a number": failed & ~dates}
-    kind = np.frompyfunc(_kind, 1, 1)(values).astype(np.int8) if len(values) else (
-        np.zeros(0, np.int8))
+    kind = each(_kind, values).astype(np.int8)
     kind[absent] = 0
     numbers = np.full(len(values), np.nan)
     numeric = kind == 0

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..decimals import errstate, rounded
 from ..errors import EndpointsWarning
 from .days import study_days
 from .drugs import classify, dictionary, resolve_user, steroid_like
 from .numbers import to_numbers
 from .problems import Problems, Rows
-from .text import encode
+from .text import ID_PROBLEMS, encode
 
 REQUIRED = ("subject_id", "drug", "start_day", "dose")
 _FOREVER = np.iinfo(np.int64).max // 4
@@ -83,7 +84,7 @@ class Medications:
         level = np.cumsum(np.r_[delta, np.zeros(n)][order])  # each subject's changes net 0
         rate = np.empty(len(order))
         rate[order] = level
-        return np.round(np.maximum(rate[len(delta):], 0.0), 9)
+        return rounded(np.maximum(rate[len(delta):], 0.0))
 
     def steroid_max(self, first: np.ndarray, last: np.ndarray) -> np.ndarray:
         """Per subject: the highest daily dose on any day from `first` to `last`
@@ -101,8 +102,10 @@ class Medications:
     def steroid_total(self, n_subjects: int, first: int, last: int) -> np.ndarray:
         """Per subject: prednisone-equivalent mg over days first .. last (inclusive)."""
         days = np.clip(np.minimum(self.stop, last + 1) - np.maximum(self.start, first), 0, None)
-        total = np.bincount(self.code, weights=self.steroid_rate * days, minlength=n_subjects)
-        return np.round(total, 9)
+        with errstate():
+            total = np.bincount(self.code, weights=self.steroid_rate * days,
+                                minlength=n_subjects)
+        return rounded(total)
 
     def first_start(self, which: np.ndarray, n_subjects: int, after: np.ndarray,
                     until: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -178,7 +181,7 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     order = np.lexsort((np.nan_to_num(start, nan=np.inf), np.where(code >= 0, code, len(labels))))
     rows = Rows(labels, code, start, order, problems)
     for problem, mask in bad_ids.items():
-        rows.check(mask, "subject_id", f"{problem} subject ID in the medications table")
+        rows.check(mask, "subject_id", f"{ID_PROBLEMS[problem]} in the medications table")
     for problem, mask in bad_start.items():
         rows.check(mask, "start_day", problem)
     for problem, mask in bad_end.items():
@@ -212,7 +215,8 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
         warnings.warn(f"medications not classified (not counted as corticosteroids, "
                       f"immunosuppressants or rituximab): {shown}{more}; map them with "
                       "drug_classes=", EndpointsWarning, stacklevel=4)
-    rate = np.where(counted, np.nan_to_num(dose) * 5.0 / np.where(counted, mg, 1.0), 0.0)
+    with errstate():
+        rate = np.where(counted, np.nan_to_num(dose) * 5.0 / np.where(counted, mg, 1.0), 0.0)
     protocol = np.zeros(len(meds), dtype=bool)
     if "protocol" in meds.columns:
         p_codes, p_labels, _ = encode(meds["protocol"])

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .problems import Rows
+from .text import each
 
 
 def to_numbers(series: pd.Series, name, rows: Rows) -> np.ndarray:
@@ -52,7 +53,7 @@ def _numbers_from_objects(series: pd.Series, name, rows: Rows) -> np.ndarray:
     raw = series.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty", "integer",
                                                            "floating", "mixed-integer-float"):
-        other = np.frompyfunc(_not_number_or_text, 1, 1)(raw).astype(bool)
+        other = each(_not_number_or_text, raw).astype(bool)
         if other.any():
             example = raw[np.flatnonzero(other)[0]]
             rows.check(other, name, f"expected numbers, got {type(example).__name__} values")

@@ -19,6 +19,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+#: the problems of `encode`, in words for a subject ID column
+ID_PROBLEMS = {"missing": "missing subject ID", "infinite": "infinite subject ID",
+               "not a single value": "subject ID is not a single value"}
 #: markers of IDs that are problems rather than text
 _UNHASHABLE = object()
 _INFINITE = object()
@@ -31,6 +34,22 @@ def map_threads(function, items: list) -> list:
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return list(pool.map(function, items))
+
+
+def each(function, values) -> np.ndarray:
+    """`function` of every value of an object array, as an object array (the loop runs in
+    C; floating-point flags raised by comparisons with NaN inside it are not warnings).
+
+    Examples
+    --------
+    >>> each(text_form, np.array([1.0, "a"], dtype=object)).tolist()
+    ['1', 'a']
+    """
+    values = np.asarray(values, dtype=object)
+    if not len(values):
+        return np.empty(0, dtype=object)
+    with np.errstate(all="ignore"):
+        return np.frompyfunc(function, 1, 1)(values)
 
 
 def text_form(value) -> object:
@@ -130,7 +149,7 @@ def _plain(column: pd.Series) -> pd.Series:
     inferred = pd.api.types.infer_dtype(column, skipna=True)
     if inferred in ("string", "empty", "integer", "floating", "mixed-integer-float", "boolean"):
         return column
-    texts = np.frompyfunc(text_form, 1, 1)(column.to_numpy(dtype=object))
+    texts = each(text_form, column.to_numpy(dtype=object))
     return pd.Series(texts, index=column.index, dtype=object)
 
 
@@ -170,10 +189,10 @@ def _texts(uniques: np.ndarray) -> np.ndarray:
     if kind == "f":
         values = uniques.astype(np.float64)
         whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < 2**62)
-        out = np.frompyfunc(text_form, 1, 1)(values.astype(object))
+        out = each(text_form, values.astype(object))
         out[whole] = values[whole].astype(np.int64).astype(str)
         return out
     values = uniques.astype(object)
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # strip; blank = missing
         return np.array([v.strip() or None for v in values.tolist()], dtype=object)
-    return np.frompyfunc(text_form, 1, 1)(values)
+    return each(text_form, values)

@@ -26,7 +26,7 @@ from .days import MAX_DAY, as_numbers, study_days
 from .medications import Medications, check_medications
 from .numbers import to_numbers
 from .problems import Problems, Rows
-from .text import encode, map_threads
+from .text import ID_PROBLEMS, encode, map_threads
 from .units import implausible, unit_divisor
 
 BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
@@ -268,12 +268,13 @@ def check_visits(
         for name in REQUIRED:
             if name not in frame.columns:
                 problems.add(name, "required column is missing")
-    records = None
+    records, of_meds = None, Problems()  # the medications' problems are listed after the visits'
     if medications is not None:
-        meds = _table(medications, "medications table", problems)
-        records = None if meds is None else check_medications(meds, problems, drug_classes)
-    if problems:  # the table's shape is wrong: its values cannot be located yet
-        problems.raise_if_any()
+        meds = _table(medications, "medications table", of_meds)
+        records = None if meds is None else check_medications(meds, of_meds, drug_classes)
+    if frame is None or mapping is None or not set(REQUIRED) <= set(frame.columns):
+        problems.found += of_meds.found
+        problems.raise_if_any()  # the visit table's shape is wrong: its values cannot be read
 
     code, labels, bad_ids = encode(frame["subject_id"])
     raw_day, bad_days = study_days(frame["day"])
@@ -287,12 +288,8 @@ def check_visits(
     order = _sort_order(code, np.where(invalid_day, as_numbers(frame["day"]), raw_day)
                         if invalid_day.any() else raw_day)
     rows = Rows(subjects, code, raw_day, order, problems)
-    first_missing = np.flatnonzero(bad_ids["missing"])
-    for problem, mask in bad_ids.items():
-        text = "missing subject ID" if problem == "missing" else f"subject ID: {problem}"
-        if problem == "missing" and len(first_missing):
-            text += f" (first in row {first_missing[0]})"
-        rows.check(mask, "subject_id", text)
+    for problem, mask in bad_ids.items():  # located by day: rows have no subject
+        rows.check(mask, "subject_id", ID_PROBLEMS[problem])
     for problem, mask in bad_days.items():
         rows.check(mask, "day", problem, shown=None if problem == "missing study day"
                    else frame["day"])
@@ -322,6 +319,7 @@ def check_visits(
 
     warned: dict = {}
     checked = dict(zip(read, map_threads(canonical, read), strict=True))
+    problems.found += of_meds.found
     problems.raise_if_any()
     for message in filter(None, (warned.get(name) for name in read)):
         warnings.warn(message, EndpointsWarning, stacklevel=3)
