@@ -200,3 +200,16 @@ def test_event_chart_marks_time_to_event_at_the_event_day(tmp_path):
     assert sorted(zip(rr.get_xdata(), rr.get_ydata(), strict=True)) == [
         (84.0, 1.0), (168.0, 0.0)]
     assert tte.get_marker() != rr.get_marker()
+
+
+def test_plots_take_the_definition_of_an_unregistered_trial(visits, results, tmp_path):
+    """SPEC section 1: every function that reads a result table takes trial=."""
+    custom = ep.get_trial(MSC_ROLE).model_copy(update={"id": "CUSTOM-PLOT"})
+    renamed = results.assign(trial_id=pd.array(["CUSTOM-PLOT"] * len(results), dtype="string"))
+    with pytest.raises(ep.UnknownTrialError):
+        plots.response_over_time(renamed, visits, "treatment_failure")
+    assert_png(plots.response_over_time(renamed, visits, "treatment_failure", trial=custom),
+               tmp_path)
+    assert_png(plots.event_chart(visits, renamed, trial=custom), tmp_path, "e.png")
+    assert_png(plots.response_over_time(results, visits, "treatment_failure", trial=MSC_ROLE),
+               tmp_path, "id.png")

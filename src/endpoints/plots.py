@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from . import registry
+from .definitions import TrialDefinition
 from .errors import EndpointsError, InputError
 from .listings import flare_events
 from .summary import NO_GROUP, _groups, summarize
@@ -51,6 +52,7 @@ def response_over_time(
     *,
     by: str = "arm",
     missing: str = "non_responder",
+    trial: str | TrialDefinition | None = None,
 ) -> Figure:
     """Plot the responder proportion of a binary endpoint by timepoint and group.
 
@@ -69,6 +71,8 @@ def response_over_time(
         Grouping column of `visits`.
     missing : {"non_responder", "observed"}, default "non_responder"
         Passed to :func:`endpoints.summarize`.
+    trial : str or TrialDefinition, optional
+        The scored trial, needed only when it is not registered.
 
     Returns
     -------
@@ -91,7 +95,7 @@ def response_over_time(
         known = sorted(set(results["endpoint"].astype(str)))
         raise ValueError(f"endpoint {endpoint!r} is not in the results; known: {known}")
     rows = results[results["endpoint"].astype(str) == endpoint]
-    summary = summarize(rows, visits, by=by, missing=missing)
+    summary = summarize(rows, visits, by=by, missing=missing, trial=trial)
     if not (summary["kind"] == "binary").all():
         raise ValueError(f"endpoint {endpoint!r} is not binary: plot its summary instead")
     days = summary[["timepoint", "day"]].drop_duplicates().sort_values("day")
@@ -193,6 +197,7 @@ def event_chart(
     *,
     endpoints: Sequence[str] | None = None,
     by: str | None = "arm",
+    trial: str | TrialDefinition | None = None,
 ) -> Figure:
     """Plot one horizontal line per subject over follow-up with its flares and failures.
 
@@ -212,6 +217,8 @@ def event_chart(
         Result endpoints to mark; default ``["treatment_failure"]`` when present.
     by : str or None, default "arm"
         Grouping column used to order and colour the subjects; None for no grouping.
+    trial : str or TrialDefinition, optional
+        The scored trial, needed only when it is not registered.
 
     Returns
     -------
@@ -256,7 +263,7 @@ def event_chart(
                     row[hits["subject_id"].astype(str)].to_numpy(), linestyle="none",
                     marker=marker, color=c, markersize=7, label=f"{kind} flare")
     if results is not None:
-        groups = _failures(results, endpoints).groupby("endpoint", sort=True)
+        groups = _failures(results, endpoints, trial).groupby("endpoint", sort=True)
         for i, (name, hits) in enumerate(groups):
             hits = hits[hits["subject_id"].isin(row.index)]
             when = "event day" if hits["tte"].any() else "assessment visit"
@@ -383,7 +390,7 @@ def _visits(day: pd.Series, bin_days: int) -> pd.Series:
     return day.groupby(cluster).transform("median")
 
 
-def _failures(results: pd.DataFrame, endpoints: Sequence[str] | None) -> pd.DataFrame:
+def _failures(results: pd.DataFrame, endpoints: Sequence[str] | None, trial) -> pd.DataFrame:
     """subject_id, endpoint, x: where to mark each subject's first True result."""
     names = set(results["endpoint"].astype(str))
     wanted = list(endpoints) if endpoints is not None else ["treatment_failure"]
@@ -399,17 +406,17 @@ def _failures(results: pd.DataFrame, endpoints: Sequence[str] | None) -> pd.Data
         "day": pd.to_numeric(hits["day"]).astype(float),
         "value": pd.to_numeric(hits["value"]).astype(float),
     })
-    hits["tte"] = hits["endpoint"].isin(_time_to_event(hits))
+    hits["tte"] = hits["endpoint"].isin(_time_to_event(hits, trial))
     hits["x"] = hits["day"].where(~hits["tte"], hits["value"])
     hits = hits[hits["x"].notna()].sort_values("x", kind="stable")
     return hits.drop_duplicates(["subject_id", "endpoint"])
 
 
-def _time_to_event(hits: pd.DataFrame) -> set[str]:
+def _time_to_event(hits: pd.DataFrame, trial) -> set[str]:
     names = set()
     for trial_id in hits["trial_id"].unique():
         try:
-            definition = registry.get_trial(trial_id)
+            definition = registry.definition_of(trial_id, trial)
         except EndpointsError:  # an unregistered trial: mark assessment days
             continue
         names |= {e.name for e in definition.endpoints if e.kind == "time_to_event"}
