@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
@@ -305,23 +305,28 @@ def check_visits(
     read = [name for name in frame.columns
             if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE) or name in needed]
 
-    def canonical(name) -> _Column:
-        """The column converted to canonical values and checked."""
+    def canonical(name) -> tuple[_Column, Problems, str | None]:
+        """The column converted to canonical values and checked, its problems, and the
+        plausibility warning of its values (each column on its own: threads run them
+        in any order, and their problems are listed in column order)."""
+        found = Problems()
+        where = replace(rows, problems=found)
         convert = _CONVERTERS.get(name)
         if convert is not None:
-            return convert(frame[name], name, rows)
-        values = to_numbers(frame[name], name, rows)
+            return convert(frame[name], name, where), found, None
+        values = to_numbers(frame[name], name, where)
         if divisors.get(name, 1.0) != 1.0:
             values = values / divisors[name]
-        _check_range(values, name, rows)
-        warned[name] = implausible(name, values)
-        return _Column(values)
+        _check_range(values, name, where)
+        return _Column(values), found, implausible(name, values)
 
-    warned: dict = {}
-    checked = dict(zip(read, map_threads(canonical, read), strict=True))
+    converted = map_threads(canonical, read)
+    checked = {name: column for name, (column, _, _) in zip(read, converted, strict=True)}
+    for _, found, _ in converted:
+        problems.found += found.found
     problems.found += of_meds.found
     problems.raise_if_any()
-    for message in filter(None, (warned.get(name) for name in read)):
+    for message in filter(None, (warning for _, _, warning in converted)):
         warnings.warn(message, EndpointsWarning, stacklevel=3)
     kept = _kept(needed, frame.columns) if select else set(checked)
     starts = np.searchsorted(code, np.arange(len(subjects)))  # subjects without visits too
