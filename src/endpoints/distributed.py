@@ -71,10 +71,6 @@ def score(
     from . import engine, registry
 
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
-    columns = dict(columns or {})
-    units = dict(units or {})
-    subject = next((user for user, canonical in columns.items() if canonical == "subject_id"),
-                   "subject_id")
     meds_is_dask = is_dask_dataframe(medications)
     if medications is not None and not meds_is_dask and not isinstance(medications, pd.DataFrame):
         raise InputError("(medications table)", "expected a pandas or dask DataFrame, got "
@@ -85,6 +81,9 @@ def score(
         empty_meds = medications._meta if meds_is_dask else medications.iloc[:0]
     meta = engine.score(visits._meta, definition, medications=empty_meds, columns=columns,
                         units=units, drug_classes=drug_classes)
+    columns, units = dict(columns or {}), dict(units or {})  # mappings: checked just above
+    subject = next((user for user, canonical in columns.items() if canonical == "subject_id"),
+                   "subject_id")
 
     n = visits.npartitions
     divisions = tuple(range(n + 1))  # partition i holds key i (the last also n: never used)

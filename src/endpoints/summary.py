@@ -137,7 +137,10 @@ def summarize(
     with_reason = isinstance(results, pd.DataFrame) and "reason" in results.columns
     frame = check_results(results, needed=(*RESULT_COLUMNS, "reason") if with_reason
                           else RESULT_COLUMNS).reset_index(drop=True)
-    frame[by] = frame["subject_id"].map(_groups(visits, by)).fillna(NO_GROUP).astype(str)
+    groups = _groups(visits, by)
+    found = pd.Index(groups.index, dtype=object).get_indexer(frame["subject_id"].astype(object))
+    labels = np.append(np.asarray(groups, dtype=object), NO_GROUP)  # -1 (no group): the last
+    frame[by] = pd.array(labels[found].astype(str), dtype=object)
 
     layout = _layout(frame, trial)
     frame = frame.merge(layout[["trial_id", "endpoint", "kind", "favourable", "_na_reason"]],

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..decimals import errstate, rounded
 from ..errors import EndpointsWarning
-from .days import study_days
+from .days import as_numbers, study_days
 from .drugs import classify, dictionary, resolve_user, steroid_like
 from .numbers import to_numbers
 from .problems import Problems, Rows
@@ -178,7 +178,11 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     start, bad_start = study_days(meds["start_day"], missing="missing start day")
     end, bad_end = (study_days(meds["end_day"], missing=None) if "end_day" in meds.columns
                     else (np.full(len(meds), np.nan), {}))
-    order = np.lexsort((np.nan_to_num(start, nan=np.inf), np.where(code >= 0, code, len(labels))))
+    # problems are located in (subject, start day) order, subjects by their text form
+    rank = np.r_[np.argsort(np.argsort(labels.astype(str))), len(labels)]
+    start_numbers = as_numbers(meds["start_day"])
+    order = np.lexsort((np.where(np.isnan(start), np.nan_to_num(start_numbers, nan=np.inf),
+                                 start), rank[code]))
     rows = Rows(labels, code, start, order, problems)
     for problem, mask in bad_ids.items():
         rows.check(mask, "subject_id", f"{ID_PROBLEMS[problem]} in the medications table")
@@ -186,7 +190,9 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
         rows.check(mask, "start_day", problem)
     for problem, mask in bad_end.items():
         rows.check(mask, "end_day", problem)
-    rows.check(end < start, "end_day", "end day before start day")
+    with np.errstate(invalid="ignore"):  # an invalid start or end day is its own problem
+        rows.check(as_numbers(meds["end_day"]) < start_numbers if "end_day" in meds.columns
+                   else np.zeros(len(meds), bool), "end_day", "end day before start day")
     dose = to_numbers(meds["dose"], "dose", rows)
     rows.check(dose < 0, "dose", "negative dose")
 
