@@ -340,6 +340,33 @@ def test_values_implausible_in_their_unit_are_warned_about(column, values, unit)
         assert_value(pick(out, "upcr_change", "week 24"), 40.0 - 170.0)
 
 
+@pytest.mark.parametrize(("column", "limit"), [("upcr", 20.0), ("creatinine", 20.0),
+                                              ("serum_albumin", 10.0),
+                                              ("proteinuria_24h", 50.0)])
+@pytest.mark.parametrize(("values", "warned"), [
+    pytest.param([-0.01, -0.01, None, 0.0], False, id="below"),
+    pytest.param([0.0, 0.0, None, -1.0], False, id="median-at-the-limit"),
+    pytest.param([0.01, 0.01, None, 0.0], True, id="median-just-above"),
+    pytest.param([-5.0, -5.0, None, 900.0], False, id="one-outlier-above"),
+])
+def test_plausibility_limit_is_on_the_median(column, limit, values, warned):
+    """Offsets from the limit: at it no warning, just above one; the median decides, and
+    missing values are left out of it."""
+    given = [None if v is None else max(limit + v, 0.0) for v in values]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ep.score(visits_of(days=(0, 28, 56, 84), **{column: given}), "NCT03580291")
+    units = [w for w in seen if "implausible" in str(w.message)]
+    assert len(units) == int(warned), [str(w.message) for w in units]
+
+
+def test_a_column_of_missing_values_gives_no_unit_warning():
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ep.score(visits_of(upcr=[None, None, None]), "NCT03580291")
+    assert not [w for w in seen if "implausible" in str(w.message)]
+
+
 def test_plausible_values_give_no_unit_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ep.EndpointsWarning)
