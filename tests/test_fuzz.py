@@ -680,6 +680,7 @@ def cases(draw, *, meds: bool | None = None, max_defects: int = 3,
     if structural:
         catalog += ["structure", "structure", "units", "mapping"]
     picked = [draw(st.sampled_from(catalog)) for _ in range(n_defects)]
+    cell_fail: dict[tuple[str, int], MustFailEntry] = {}  # the last defect of a lab cell
     for defect in (d for d in picked if d not in ("duplicate", "structure", "units",
                                                    "mapping")):
         if size == 0:
@@ -748,23 +749,26 @@ def cases(draw, *, meds: bool | None = None, max_defects: int = 3,
             case.defects.append(f"{name} {what}")
             # "<0.1" (below a limit) and "1,5" (decimal comma) may have a documented rule
             ambiguous = what == "text" and columns[name][i] in ("<0.1", "1,5")
+            cell_fail.pop((name, i), None)
             if name in NON_NEGATIVE and what in ("negative", "inf", "text") and not ambiguous:
-                case.must_fail.append(MustFailEntry(frozenset({name}), f"{name} {what}"))
+                cell_fail[(name, i)] = MustFailEntry(frozenset({name}), f"{name} {what}")
         elif defect == "bilag":
             domain = draw(st.sampled_from(BILAG_DOMAINS))
             column = columns.setdefault(f"bilag_{domain}", ["C"] * size)
             bad = draw(st.sampled_from(["F", "AB", "1", "X", "b", " c "]))
             column[i] = bad
             case.defects.append(f"bilag_{domain} {bad!r}")
+            cell_fail.pop((f"bilag_{domain}", i), None)
             if bad.strip().upper() not in "ABCDE" or len(bad.strip()) != 1:
-                case.must_fail.append(MustFailEntry(frozenset({f"bilag_{domain}"}),
-                                                    "BILAG grade outside A-E"))
+                cell_fail[(f"bilag_{domain}", i)] = MustFailEntry(
+                    frozenset({f"bilag_{domain}"}), "BILAG grade outside A-E")
         elif defect == "pga":
             column = columns.setdefault("pga", [1.0] * size)
             dtypes.pop("pga", None)
             column[i] = draw(st.sampled_from([3.5, 4, -0.5, 3.0000001]))
             case.defects.append(f"pga {column[i]}")
-            case.must_fail.append(MustFailEntry(frozenset({"pga"}), "PGA outside 0-3"))
+            cell_fail[("pga", i)] = MustFailEntry(frozenset({"pga"}), "PGA outside 0-3")
+    case.must_fail += list(cell_fail.values())
     if "duplicate" in picked and size:
         i = draw(st.integers(0, size - 1))
         k = rows[i][0]
