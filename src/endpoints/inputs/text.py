@@ -85,23 +85,15 @@ def text_form(value) -> object:
     return str(value).strip() or None
 
 
-def encode(column: pd.Series, *, threads: bool = True
-           ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Codes of the rows' values into their distinct text forms.
-
-    Parameters
-    ----------
-    column : Series
-    threads : bool
-        Encode the two halves of the rows on two threads (for one large column; leave
-        it off when columns are already encoded on several threads).
+def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Codes of the rows' values into their distinct text forms, sorted.
 
     Returns
     -------
     codes : ndarray of int64
         Position of each row's text form in `labels`; ``-1`` where there is none.
-    labels : ndarray of str
-        The distinct text forms, unsorted.
+    labels : ndarray of str (object)
+        The distinct text forms, sorted.
     bad : dict of str to ndarray of bool
         Rows with a problem, by problem: ``"missing"``, ``"infinite"``, ``"not a single
         value"``.
@@ -110,28 +102,31 @@ def encode(column: pd.Series, *, threads: bool = True
     --------
     >>> codes, labels, bad = encode(pd.Series([1.0, "1", -0.0, None]))
     >>> codes.tolist(), labels.tolist(), bad["missing"].tolist()
-    ([0, 0, 1, -1], ['1', '0'], [False, False, False, True])
+    ([1, 1, 0, -1], ['0', '1'], [False, False, False, True])
     """
-    series = _plain(column)
-    half = len(series) // 2 if threads else 0  # halves of the rows on two threads
-    (first, first_uniques), (second, second_uniques) = map_threads(
-        _factorize, [series.iloc[:half], series.iloc[half:]] if threads else [series.iloc[:0]]
-    ) + ([] if threads else [_factorize(series)])
-    raw = np.concatenate([first, np.where(second >= 0, second + len(first_uniques), -1)])
-    texts = _texts(np.concatenate([first_uniques, second_uniques]))
+    raw, uniques = _factorize(_plain(column))
+    texts = _texts(uniques)
     kind = np.zeros(len(texts), dtype=np.int8)  # per distinct value: 0 valid, 1..3 problems
     kind[pd.isna(texts)] = 1
     kind[texts == _INFINITE] = 2
     kind[texts == _UNHASHABLE] = 3
-    recode, labels = pd.factorize(pd.Series(np.where(kind == 0, texts, None), dtype=object))
-    codes = np.r_[recode, -1][raw]  # a row without a value (-1) takes the last entry
-    row_kind = np.r_[kind, 1][raw]
-    bad = {
-        "missing": row_kind == 1,
-        "infinite": row_kind == 2,
-        "not a single value": row_kind == 3,
-    }
-    return codes.astype(np.int64), np.asarray(labels, dtype=object), bad
+    valid = kind == 0
+    # numpy sorts fixed-width text in C: much faster than sorting Python strings
+    labels, inverse = np.unique(texts[valid].astype(str), return_inverse=True)
+    small = next(t for t in (np.int8, np.int16, np.int32, np.int64)
+                 if len(labels) < np.iinfo(t).max)
+    recode = np.full(len(texts) + 1, -1, dtype=small)  # a row without a value (-1): last
+    recode[np.flatnonzero(valid)] = inverse.ravel()
+    codes = recode[raw]
+    if (kind <= 1).all():  # the common case: no row without a code but the missing ones
+        missing = codes < 0
+        bad = {"missing": missing, "infinite": np.zeros_like(missing),
+               "not a single value": np.zeros_like(missing)}
+    else:
+        row_kind = np.r_[kind, 1][raw]
+        bad = {"missing": row_kind == 1, "infinite": row_kind == 2,
+               "not a single value": row_kind == 3}
+    return codes.astype(np.int64, copy=False), labels.astype(object), bad
 
 
 def _plain(column: pd.Series) -> pd.Series:

@@ -82,10 +82,13 @@ units={'upcr': 'mg/mmol'}"
     if limit is None:
         return None
     values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if not len(values):
+    # The median is above the limit when more than half of the values are; it is below
+    # when fewer than half are. Only a tie (an even count, half above) needs the median.
+    n = len(values) - int(np.count_nonzero(np.isnan(values)))
+    above = 2 * int(np.count_nonzero(values > limit[0]))
+    if not n or above < n:
         return None
-    median = float(np.median(values))
+    median = float(np.nanmedian(values))
     if median <= limit[0]:
         return None
     return (f"column {column}: median {median:g} is implausible in {CANONICAL_UNITS[column]}; "

@@ -279,11 +279,11 @@ def check_visits(
     code, labels, bad_ids = encode(frame["subject_id"])
     raw_day, bad_days = study_days(frame["day"])
     invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
-    # every subject of either table, sorted by text form
-    recode, subjects = pd.factorize(np.concatenate(
-        [labels, [] if records is None else records.labels]).astype(object), sort=True)
-    subjects = np.asarray(subjects, dtype=object)
-    code = np.r_[recode[:len(labels)], -1][code].astype(np.int64)
+    subjects = labels  # every subject of either table, sorted by text form
+    if records is not None and not pd.Index(records.labels).isin(labels).all():
+        recode, subjects = pd.factorize(np.concatenate([labels, records.labels]), sort=True)
+        subjects = np.asarray(subjects, dtype=object)
+        code = np.r_[recode[:len(labels)], -1][code].astype(np.int64)
     # rows with an invalid day sort by what number they hold, if any
     order = _sort_order(code, np.where(invalid_day, as_numbers(frame["day"]), raw_day)
                         if invalid_day.any() else raw_day)
@@ -465,7 +465,7 @@ def _by_value(series: pd.Series, convert, rows: Rows, name, problem: str) -> _Co
     blanks are missing.
 
     The column is kept as small codes into the table of converted values."""
-    codes, labels, bad = encode(series, threads=False)
+    codes, labels, bad = encode(series)
     rows.check(bad["not a single value"] | bad["infinite"], name, problem)
     converted = np.array([convert(str(t).lower()) for t in labels], dtype=float)
     invalid = np.r_[np.isnan(converted), False]
