@@ -10,12 +10,11 @@ import pandas as pd
 
 from .errors import InputError
 from .inputs.problems import Problems
-from .inputs.text import encode
+from .inputs.text import TRUTH, encode, text_form
 
 COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result", "category",
            "value", "reason")
 TEXT = ("trial_id", "subject_id", "endpoint", "timepoint", "category", "reason")
-_TRUE, _FALSE = frozenset({"true", "1", "1.0"}), frozenset({"false", "0", "0.0"})
 
 
 def check_results(results, *, needed=COLUMNS) -> pd.DataFrame:
@@ -98,11 +97,7 @@ def _missing(value) -> bool:
 
 
 def _truth(value) -> bool:
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"{value!r} is not a boolean")
+    truth = TRUTH.get(str(text_form(value)).lower())
+    if truth is None:
+        raise ValueError(f"{value!r} is not a boolean")
+    return bool(truth)

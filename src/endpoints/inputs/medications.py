@@ -29,11 +29,10 @@ from .days import as_numbers, study_days
 from .drugs import classify, dictionary, resolve_user, steroid_like
 from .numbers import to_numbers
 from .problems import Problems, Rows
-from .text import ID_PROBLEMS, encode
+from .text import ID_PROBLEMS, TRUTH, encode
 
 REQUIRED = ("subject_id", "drug", "start_day", "dose")
 _FOREVER = np.iinfo(np.int64).max // 4
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
 
 
 def compute_prednisone_equivalent(drug, dose) -> pd.Series:
@@ -226,7 +225,7 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     protocol = np.zeros(len(meds), dtype=bool)
     if "protocol" in meds.columns:
         p_codes, p_labels, _ = encode(meds["protocol"])
-        truth = np.r_[[str(t).lower() in _TRUE for t in p_labels], False].astype(bool)
+        truth = np.r_[[TRUTH.get(str(t).lower()) == 1.0 for t in p_labels], False].astype(bool)
         protocol = truth[p_codes]
     start = start.astype(np.int64)
     stop = np.where(np.isnan(end), _FOREVER, np.nan_to_num(end) + 1).astype(np.int64)

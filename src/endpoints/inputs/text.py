@@ -19,6 +19,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+#: text forms (lower-cased) of a boolean value: Y/N flags, True/False, 1/0
+TRUTH: dict[str, float] = {"true": 1.0, "t": 1.0, "yes": 1.0, "y": 1.0, "1": 1.0, "1.0": 1.0,
+                           "false": 0.0, "f": 0.0, "no": 0.0, "n": 0.0, "0": 0.0, "0.0": 0.0}
 #: the problems of `encode`, in words for a subject ID column
 ID_PROBLEMS = {"missing": "missing subject ID", "infinite": "infinite subject ID",
                "not a single value": "subject ID is not a single value"}

@@ -26,7 +26,7 @@ from .days import MAX_DAY, as_numbers, study_days
 from .medications import Medications, check_medications
 from .numbers import to_numbers
 from .problems import Problems, Rows
-from .text import ID_PROBLEMS, encode, map_threads
+from .text import ID_PROBLEMS, TRUTH, encode, map_threads
 from .units import implausible, unit_divisor
 
 BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
@@ -53,8 +53,6 @@ FLAGS: tuple[str, ...] = ("rbc_casts", "new_immunosuppressant", "rituximab")
 RANGES: dict[str, tuple[float, float]] = {"pga": (0.0, 3.0), "sledai": (0.0, 105.0)}
 REQUIRED: tuple[str, ...] = ("subject_id", "day")
 
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
 _SEX = {"f": "F", "female": "F", "m": "M", "male": "M"}
 
 
@@ -281,9 +279,10 @@ def check_visits(
     invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
     subjects = labels  # every subject of either table, sorted by text form
     if records is not None and not pd.Index(records.labels).isin(labels).all():
-        recode, subjects = pd.factorize(np.concatenate([labels, records.labels]), sort=True)
-        subjects = np.asarray(subjects, dtype=object)
-        code = np.r_[recode[:len(labels)], -1][code].astype(np.int64)
+        subjects, recode = np.unique(np.concatenate([labels, records.labels]).astype(str),
+                                     return_inverse=True)  # sorted as encode sorts
+        subjects = subjects.astype(object)
+        code = np.r_[recode.ravel()[:len(labels)], -1][code].astype(np.int64)
     # rows with an invalid day sort by what number they hold, if any
     order = _sort_order(code, np.where(invalid_day, as_numbers(frame["day"]), raw_day)
                         if invalid_day.any() else raw_day)
@@ -482,7 +481,7 @@ def _coded(codes: np.ndarray, table: np.ndarray) -> _Column:
 
 
 def _flag(series: pd.Series, name, rows: Rows) -> _Column:
-    return _by_value(series, lambda t: 1.0 if t in _TRUE else 0.0 if t in _FALSE else np.nan,
+    return _by_value(series, lambda t: TRUTH.get(t, np.nan),
                      rows, name, "expected a boolean (true/false, yes/no, 1/0)")
 
 
