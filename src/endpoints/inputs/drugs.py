@@ -84,10 +84,6 @@ class Dictionary:
     equivalents: dict[str, float]
     systemic_forms: frozenset[str]
 
-    def lookup(self, name: str) -> Drug | None:
-        """The drug a name stands for (None if the dictionary has no such name)."""
-        return self.names.get(normalise(name)[0])
-
 
 def _text(value) -> str:
     text = unicodedata.normalize("NFKC", str(value)).lower()

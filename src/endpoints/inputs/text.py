@@ -12,8 +12,6 @@ through the same text forms, so ``1.0``, ``1`` and ``"1"`` are one value.
 from __future__ import annotations
 
 import numbers
-import os
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
@@ -28,15 +26,6 @@ ID_PROBLEMS = {"missing": "missing subject ID", "infinite": "infinite subject ID
 #: markers of IDs that are problems rather than text
 _UNHASHABLE = object()
 _INFINITE = object()
-
-
-def map_threads(function, items: list) -> list:
-    """``[function(item) for item in items]`` on a few threads (for numpy and Arrow work,
-    which releases the GIL); results, and the first error, in the order of `items`."""
-    if len(items) < 2:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(function, items))
 
 
 def each(function, values) -> np.ndarray:

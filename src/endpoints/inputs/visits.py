@@ -11,8 +11,10 @@ order, so independent of row order.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
@@ -26,7 +28,7 @@ from .days import MAX_DAY, as_numbers, study_days
 from .medications import Medications, check_medications
 from .numbers import to_numbers
 from .problems import Problems, Rows
-from .text import ID_PROBLEMS, TRUTH, encode, map_threads
+from .text import ID_PROBLEMS, TRUTH, encode
 from .units import implausible, unit_divisor
 
 BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
@@ -187,6 +189,15 @@ class VisitTable:
             yield self.visits()
         for lo, hi in pairwise(edges):
             yield self.visits(int(lo), int(hi))
+
+
+def map_threads(function, items: list) -> list:
+    """``[function(item) for item in items]`` on a few threads (for numpy and Arrow work,
+    which releases the GIL); results, and the first error, in the order of `items`."""
+    if len(items) < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(function, items))
 
 
 def prepare(visits: pd.DataFrame, **options) -> Visits:
