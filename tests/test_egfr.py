@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import endpoints as ep
 from endpoints.clinical import (
     compute_egfr_ckd_epi_2009,
     compute_egfr_ckd_epi_2021,
@@ -340,8 +341,14 @@ def test_scalars_broadcast() -> None:
 
 
 def test_incompatible_lengths_raise() -> None:
-    with pytest.raises(ValueError, match="incompatible lengths"):
+    with pytest.raises(ep.InputError, match="incompatible lengths"):
         compute_egfr_ckd_epi_2021([1.0, 1.1, 1.2], [50, 60], "F")
+
+
+@pytest.mark.parametrize("creatinine", [["high"], [[1.0]], [{"a": 1}]])
+def test_non_numeric_inputs_are_input_errors(creatinine) -> None:
+    with pytest.raises(ep.InputError, match=r"not numeric|one-dimensional"):
+        compute_egfr_ckd_epi_2021(creatinine, [50], "F")
 
 
 def test_inputs_not_mutated() -> None:

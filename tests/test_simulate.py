@@ -187,9 +187,10 @@ def test_missing_and_dropout_fractions():
 
 
 @pytest.mark.parametrize("bad", [{"n_per_arm": 0}, {"n_per_arm": 2.5}, {"dropout": 1.5},
-                                 {"missing": -0.1}, {"missing": "x"}])
+                                 {"missing": -0.1}, {"missing": "x"}, {"seed": "abc"},
+                                 {"seed": -1}, {"n_per_arm": "x"}])
 def test_bad_arguments(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ep.InputError):
         ep.simulate("NCT03917797", **{"n_per_arm": 5, **bad})
 
 

@@ -61,6 +61,9 @@ def load_trial(path: str | Path) -> TrialDefinition:
     ...     load_trial(path).id
     'MY-TRIAL'
     """
+    if not isinstance(path, str | Path):
+        raise DefinitionError(f"expected the path of a trial definition file, got "
+                              f"{type(path).__name__}")
     path = Path(path)
     fmt = "json" if path.suffix.lower() == ".json" else "toml"
     try:

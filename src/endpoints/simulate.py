@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import registry
 from .definitions import BILAG_DOMAINS, TrialDefinition
+from .errors import InputError
 
 #: A post-baseline visit happens at most this many days from its planned day (less
 #: when visits are closer together or a timepoint's window is narrower).
@@ -138,9 +139,9 @@ def simulate(
 
     Raises
     ------
-    ValueError
-        If `n_per_arm` is not a positive integer or `dropout` / `missing` is not a
-        fraction in [0, 1].
+    InputError
+        If `n_per_arm` is not a positive integer, `dropout` / `missing` is not a
+        fraction in [0, 1], or `seed` is not a non-negative integer.
     UnknownTrialError
         If `trial` is an unknown ID.
 
@@ -172,12 +173,14 @@ def simulate(
     n_per_arm = _check_count(n_per_arm)
     dropout = _check_fraction(dropout, "dropout")
     missing = _check_fraction(missing, "missing")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError("seed=", f"must be a non-negative integer, got {seed!r}")
     return _Plan(definition, n_per_arm).frame(seed, dropout, missing)
 
 
 def _check_count(n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n_per_arm must be a positive integer, got {n!r}")
+        raise InputError("n_per_arm=", f"must be a positive integer, got {n!r}")
     return int(n)
 
 
@@ -185,9 +188,9 @@ def _check_fraction(x: object, name: str) -> float:
     try:
         value = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a fraction in [0, 1], got {x!r}") from None
+        raise InputError(f"{name}=", f"must be a fraction in [0, 1], got {x!r}") from None
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a fraction in [0, 1], got {x!r}")
+        raise InputError(f"{name}=", f"must be a fraction in [0, 1], got {x!r}")
     return value
 
 

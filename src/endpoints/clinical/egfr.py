@@ -40,6 +40,8 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
+from ..errors import InputError
+
 __all__ = [
     "compute_egfr_ckd_epi_2009",
     "compute_egfr_ckd_epi_2021",
@@ -92,13 +94,15 @@ def _prepare(
         if column.ndim == 0:
             column = column.reshape(1)
         if column.ndim != 1:
-            raise ValueError(f"inputs must be scalars or one-dimensional, got shape {column.shape}")
+            raise InputError("(eGFR inputs)", f"inputs must be scalars or one-dimensional, got "
+                                              f"shape {column.shape}")
         columns.append(column)
 
     n = max(len(column) for column in columns)
     if any(len(column) not in (1, n) for column in columns):
         lengths = sorted({len(column) for column in columns})
-        raise ValueError(f"inputs of incompatible lengths {lengths} cannot be broadcast")
+        raise InputError("(eGFR inputs)", f"inputs of incompatible lengths {lengths} cannot "
+                                          "be broadcast")
     columns = [
         column if len(column) == n else column.take(np.zeros(n, dtype=np.intp))
         for column in columns
@@ -112,9 +116,13 @@ def _prepare(
     floats = []
     for position, column in enumerate(columns[: len(numeric)]):
         series = pd.Series(column, copy=False)
-        if not is_numeric_dtype(series.dtype):
-            series = pd.to_numeric(series)
-        values = series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        try:
+            if not is_numeric_dtype(series.dtype):
+                series = pd.to_numeric(series)
+            values = series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise InputError("(eGFR inputs)", f"input {position + 1} is not numeric: "
+                                              f"{exc}") from None
         bad = ~np.isfinite(values)
         if position < n_positive:
             bad |= ~(values > 0)
@@ -130,7 +138,10 @@ def _prepare(
 
     is_black = np.zeros(n, dtype=bool)
     if black is not None:
-        flags = pd.Series(columns[-1], copy=False).astype("boolean")
+        try:
+            flags = pd.Series(columns[-1], copy=False).astype("boolean")
+        except (TypeError, ValueError) as exc:
+            raise InputError("(eGFR inputs)", f"black must be booleans: {exc}") from None
         is_black = flags.to_numpy(dtype=bool, na_value=False)
         missing |= flags.isna().to_numpy(dtype=bool)
 
