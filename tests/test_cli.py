@@ -180,3 +180,20 @@ def test_simulate_score_summarize(tmp_path):
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(summary)
     assert {"MSC", "Placebo"} <= set(table["arm"])
+
+
+def test_summarize_a_trial_from_its_definition_file(tmp_path):
+    """SPEC section 1: CLI commands that read results take the trial too."""
+    trial = ep.get_trial("NCT03917797").model_copy(update={"id": "MY-TRIAL"})
+    definition = tmp_path / "my_trial.json"
+    definition.write_text(trial.model_dump_json())
+    visits, results, summary = (tmp_path / n for n in ("v.parquet", "r.csv", "s.csv"))
+    assert run("simulate", "NCT03917797", "--n-per-arm", "5", "-o", str(visits)).returncode == 0
+    assert run("score", str(visits), "--trial", str(definition), "-o",
+               str(results)).returncode == 0
+    unknown = run("summarize", str(results), "--visits", str(visits), "-o", str(summary))
+    assert unknown.returncode == 2 and "MY-TRIAL" in unknown.stderr
+    done = run("summarize", str(results), "--visits", str(visits), "--trial", str(definition),
+               "-o", str(summary))
+    assert done.returncode == 0, done.stderr
+    assert set(pd.read_csv(summary).trial_id) == {"MY-TRIAL"}

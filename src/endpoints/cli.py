@@ -160,12 +160,16 @@ def summarize(
     output: Output,
     by: Annotated[str, typer.Option(help="Grouping column of the visit table")] = "arm",
     missing: Annotated[str, typer.Option(help="non_responder or observed")] = "non_responder",
+    trial: Annotated[str | None, typer.Option(
+        "--trial", "-t", help="Trial ID or definition file, if not registered")] = None,
 ) -> None:
     """Summarise a result table by arm: rates with CIs, differences, statistics."""
+    definition = None if trial is None else _run(lambda: _trial(trial))
     table = _run(lambda: read_table(results))
     table = _run(lambda: _typed_results(table))
     visit_table = _run(lambda: read_table(visits))
-    summary = _run(lambda: ep.summarize(table, visit_table, by=by, missing=missing))
+    summary = _run(lambda: ep.summarize(table, visit_table, by=by, missing=missing,
+                                        trial=definition))
     _run(lambda: write_table(summary, output))
     typer.echo(f"summarised {len(summary)} rows -> {output}", err=True)
 
