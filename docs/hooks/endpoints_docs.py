@@ -140,17 +140,12 @@ def indent(lines: list[str], by: int = 4) -> list[str]:
 
 
 def formal(criterion) -> str:
-    """The criterion's own wording, ignoring its label (leaves only); compact JSON for a
-    model without ``describe()``."""
-    if not hasattr(criterion, "describe"):
+    """The criterion's own wording, ignoring its label; compact JSON for a model that is
+    not a criterion node."""
+    if not hasattr(criterion, "explain"):
         return json.dumps(criterion.model_dump(mode="json", exclude_defaults=True),
                           ensure_ascii=False, separators=(", ", ": "))
-    if "label" in type(criterion).model_fields:
-        criterion = criterion.model_copy(update={"label": None})
-    plain = criterion.describe()
-    if isinstance(criterion, d.NewBilag) and set(criterion.domains) != set(d.BILAG_DOMAINS):
-        plain += " (domains: " + ", ".join(criterion.domains) + ")"
-    return plain
+    return criterion.explain()
 
 
 def render(criterion, named: dict, *, expand: bool = True) -> list[str]:
@@ -169,25 +164,13 @@ def render(criterion, named: dict, *, expand: bool = True) -> list[str]:
         return [f"- {link}" + (f" ({text(label)})" if label else "")]
     label = getattr(criterion, "label", None)
     label = f"**{text(label)}**" if label else ""
-    body = [line for child in d.children(criterion)
-            for line in render(child, named, expand=expand)]
-    if isinstance(criterion, d.AllOf | d.AnyOf):
-        how = "all of" if isinstance(criterion, d.AllOf) else "any of"
-        return [f"- {label}: {how}" if label else f"- {how.capitalize()}:", *indent(body)]
-    wrapper = {
-        d.Ever: lambda c: "at some visit of the period"
-        + (f" after day {c.after_day}" if c.after_day is not None else ""),
-        d.Never: lambda c: "at no visit of the period"
-        + (f" after day {c.after_day}" if c.after_day is not None else ""),
-        d.At: lambda c: f"at the assessment visit of {code(c.timepoint)}",
-        d.Throughout: lambda c: f"at every visit from the {code(c.since)} assessment visit "
-        "through this timepoint's assessment visit",
-    }.get(type(criterion))
-    if wrapper is not None:
-        how = wrapper(criterion)
+    if criterion.children():  # how the node reads them, then each child
+        how = criterion.explain()
+        body = [line for child in criterion.children()
+                for line in render(child, named, expand=expand)]
         return [f"- {label}: {how}" if label else f"- {how[0].upper()}{how[1:]}:",
                 *indent(body)]
-    plain = formal(criterion)  # Compare, NewBilag: leaves
+    plain = formal(criterion)  # a leaf: its rule
     if getattr(criterion, "label", None) and _same(criterion.label, plain):
         return [f"- {label}"]
     return [f"- {label}: {code(plain)}" if label else f"- {code(plain)}"]

@@ -1,14 +1,10 @@
 """Trial and endpoint definitions as data: frozen, JSON-serialisable pydantic models.
 
 A :class:`TrialDefinition` holds the trial's timepoints, named criteria and a list of
-endpoint definitions discriminated by ``kind``. Criteria are small expression trees:
-
-- :class:`Compare` — one variable against a threshold, optionally as a change from, or
-  a fraction of, the subject's baseline / reference (selection-visit) / previous value;
-- :class:`AllOf` / :class:`AnyOf` — Kleene AND / OR of criteria;
-- a plain string — the name of a criterion defined in ``TrialDefinition.criteria``.
-
-This module knows nothing of pandas: it describes, the ``criteria`` package evaluates.
+endpoint definitions discriminated by ``kind``. Criteria are trees of the nodes of
+:mod:`endpoints.nodes` (``Compare``, ``AllOf``, ``AnyOf``, ``NewBilag``, ``Ever``,
+``Never``, ``At``, ``Throughout``, ...) and of names of criteria defined in
+``TrialDefinition.criteria``; each node type declares its own contract there.
 
 Examples
 --------
@@ -20,275 +16,30 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationError,
-    field_validator,
-    model_validator,
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+
+from .inputs.visits import BILAG_DOMAINS
+from .model import NOT_VARIABLES, Model, clinical, definition_error, tag
+from .nodes import (
+    NODES,
+    AllOf,
+    AnyOf,
+    At,
+    Compare,
+    Criterion,
+    Ever,
+    Never,
+    NewBilag,
+    Throughout,
 )
 
-from .errors import DefinitionError
-
-Op = Literal["<", "<=", ">", ">=", "==", "!="]
-BILAG_DOMAINS: tuple[str, ...] = (
-    "constitutional",
-    "mucocutaneous",
-    "neuropsychiatric",
-    "musculoskeletal",
-    "cardiorespiratory",
-    "gastrointestinal",
-    "ophthalmic",
-    "renal",
-    "haematological",
-)
-Against = Literal["baseline", "reference", "previous"]
-#: columns of the visit table that are not clinical variables a criterion can compare
-NOT_VARIABLES: frozenset[str] = frozenset({"subject_id", "arm", "sex"})
-
-
-def definition_error(exc: ValidationError, origin: str = "") -> DefinitionError:
-    """A :class:`DefinitionError` listing every invalid field of a validation error."""
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(definition)'}: "
-        f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
-    )
-    return DefinitionError(f"{origin}{': ' if origin else ''}invalid definition: {problems}")
-
-
-class Model(BaseModel):
-    """Base of every definition model: frozen and strict about unknown fields. An invalid
-    model is a :class:`~endpoints.errors.DefinitionError` (not pydantic's error type)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def __init__(self, **data: Any) -> None:
-        with _outermost(type(self).__name__):
-            super().__init__(**data)
-
-    @classmethod
-    def model_validate(cls, obj: Any, **options: Any):
-        """Validate `obj` into the model; a :class:`DefinitionError` if it is invalid."""
-        with _outermost(cls.__name__):
-            return super().model_validate(obj, **options)
-
-    @classmethod
-    def model_validate_json(cls, json_data, **options: Any):
-        """Validate JSON text into the model; a :class:`DefinitionError` if it is invalid."""
-        with _outermost(cls.__name__):
-            return super().model_validate_json(json_data, **options)
-
-
-_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("definition_depth", default=0)
-
-
-@contextlib.contextmanager
-def _outermost(name: str):
-    """Turn pydantic's error into a DefinitionError at the outermost model only (pydantic
-    builds nested models through their ``__init__`` and merges their errors itself)."""
-    depth = _DEPTH.get()
-    token = _DEPTH.set(depth + 1)
-    try:
-        yield
-    except ValidationError as exc:
-        if depth:
-            raise
-        raise definition_error(exc, name) from None
-    finally:
-        _DEPTH.reset(token)
-
-
-def _clinical(variable: str) -> str:
-    if variable in NOT_VARIABLES:
-        raise ValueError(f"{variable!r} is not a clinical variable")
-    return variable
-
-
-class Compare(Model):
-    """Compare a variable with a threshold at the visit being assessed.
-
-    The compared quantity is the variable's value ``at`` the visit (or the subject's
-    baseline / reference value), minus the ``change_from`` value if given; the threshold
-    is ``value``, times the ``of`` value if given. Both sides are compared in decimal
-    terms: ``round(lhs - rhs, 9) <op> 0``.
-
-    Examples
-    --------
-    >>> Compare(variable="upcr", op="<=", value=0.5, of="baseline").describe()
-    'upcr <= 50% of baseline'
-    >>> Compare(variable="sledai", op="<=", value=-4, change_from="baseline").describe()
-    'sledai change from baseline <= -4'
-    """
-
-    variable: str
-    op: Op
-    value: float = Field(allow_inf_nan=False)
-    at: Literal["visit", "baseline", "reference"] = "visit"
-    change_from: Against | None = None
-    of: Against | None = None
-    label: str | None = None
-
-    _variable = field_validator("variable")(_clinical)
-
-    @model_validator(mode="after")
-    def _one_relation(self) -> Compare:
-        if self.change_from and self.of:
-            raise ValueError("use either change_from or of, not both")
-        if self.at != "visit" and (self.change_from or self.of):
-            raise ValueError("change_from / of compare the visit value: leave `at` as visit")
-        return self
-
-    def describe(self) -> str:
-        if self.label:
-            return self.label
-        subject = self.variable if self.at == "visit" else f"{self.at} {self.variable}"
-        if self.change_from:
-            subject += f" change from {self.change_from}"
-        threshold = f"{self.value:g}"
-        if self.of:
-            threshold = f"{self.value * 100:g}% of {self.of}"
-        return f"{subject} {self.op} {threshold}"
-
-
-class AllOf(Model):
-    """All criteria hold (Kleene AND: one known failure is a failure)."""
-
-    all: tuple[Criterion, ...] = Field(min_length=1)
-    label: str | None = None
-
-    def describe(self) -> str:
-        return self.label or " and ".join(_describe(c) for c in self.all)
-
-
-class AnyOf(Model):
-    """At least one criterion holds (Kleene OR: one known success is a success)."""
-
-    any: tuple[Criterion, ...] = Field(min_length=1)
-    label: str | None = None
-
-    def describe(self) -> str:
-        return self.label or "(" + " or ".join(_describe(c) for c in self.any) + ")"
-
-
-class NewBilag(Model):
-    """Count the BILAG domains with a *new* grade at the visit and compare the count.
-
-    A domain is new A when graded A at the visit and B-E in the comparator; new B when
-    graded B and C-E in the comparator. With several `grades`, a domain counts once if
-    new in any of them. With missing grades the count is known only within bounds, and
-    the comparison is unknown unless both bounds agree.
-
-    Examples
-    --------
-    >>> NewBilag(new_bilag=("B",), op="<=", count=1).describe()
-    'new BILAG B domains vs baseline <= 1'
-    """
-
-    new_bilag: tuple[Literal["A", "B"], ...] = Field(min_length=1)
-    against: Against = "baseline"
-    domains: tuple[str, ...] = BILAG_DOMAINS
-    op: Literal["<", "<=", ">", ">="]
-    count: int = Field(ge=0)
-    label: str | None = None
-
-    @model_validator(mode="after")
-    def _known_domains(self) -> NewBilag:
-        unknown = set(self.domains) - set(BILAG_DOMAINS)
-        if unknown:
-            raise ValueError(f"unknown BILAG domains {sorted(unknown)}; known: {BILAG_DOMAINS}")
-        return self
-
-    def describe(self) -> str:
-        grades = "/".join(self.new_bilag)
-        return self.label or f"new BILAG {grades} domains vs {self.against} {self.op} {self.count}"
-
-
-class Ever(Model):
-    """An event: `ever` met at some visit of the timepoint's period (after `after_day`).
-
-    True when seen at a visit of the period; unknown when it cannot be ruled out at some
-    visit or the subject has no assessment visit; otherwise False. Visits where none of
-    the variables the event reads is recorded are not assessments and are skipped.
-    """
-
-    ever: Criterion
-    after_day: int | None = None
-    label: str | None = None
-
-    def describe(self) -> str:
-        after = f" after day {self.after_day}" if self.after_day is not None else ""
-        return self.label or f"{_describe(self.ever)} at a visit{after}"
-
-
-class Never(Model):
-    """No event: the negation of :class:`Ever` over the same period."""
-
-    never: Criterion
-    after_day: int | None = None
-    label: str | None = None
-
-    def describe(self) -> str:
-        return self.label or f"no {_describe(self.never)} in the period"
-
-
-class At(Model):
-    """`criterion` read at the assessment visit of another `timepoint`."""
-
-    timepoint: str
-    criterion: Criterion
-    label: str | None = None
-
-    def describe(self) -> str:
-        return self.label or f"{_describe(self.criterion)} at the {self.timepoint} visit"
-
-
-class Throughout(Model):
-    """`throughout` met at every visit from the assessment visit of timepoint `since`
-    (or, lacking one, from its target day) through the current assessment visit."""
-
-    throughout: Criterion
-    since: str
-    label: str | None = None
-
-    def describe(self) -> str:
-        return self.label or f"{_describe(self.throughout)} at every visit since {self.since}"
-
-
-def _describe(criterion: Criterion) -> str:
-    return criterion if isinstance(criterion, str) else criterion.describe()
-
-
-_TAGS = {"all": "all", "any": "any", "new_bilag": "new_bilag", "ever": "ever",
-         "never": "never", "criterion": "at", "throughout": "throughout"}
-
-
-def _criterion_tag(value: Any) -> str:
-    if isinstance(value, str):
-        return "ref"
-    if isinstance(value, dict):
-        return next((tag for key, tag in _TAGS.items() if key in value), "compare")
-    return {AllOf: "all", AnyOf: "any", NewBilag: "new_bilag", Ever: "ever", Never: "never",
-            At: "at", Throughout: "throughout"}.get(type(value), "compare")
-
-
-Criterion = Annotated[
-    Annotated[str, Tag("ref")]
-    | Annotated[Compare, Tag("compare")]
-    | Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[NewBilag, Tag("new_bilag")]
-    | Annotated[Ever, Tag("ever")]
-    | Annotated[Never, Tag("never")]
-    | Annotated[At, Tag("at")]
-    | Annotated[Throughout, Tag("throughout")],
-    Discriminator(_criterion_tag),
+__all__ = [
+    "BILAG_DOMAINS", "NOT_VARIABLES", "AllOf", "AnyOf", "Arm", "At", "Categorical",
+    "Category", "Change", "Compare", "Criterion", "CumulativeDose", "Endpoint", "Event",
+    "Ever", "Model", "Never", "NewBilag", "Response", "Throughout", "TimeToEvent", "Timepoint",
+    "TrialDefinition", "children", "criteria_of", "definition_error",
 ]
 
 
@@ -318,6 +69,12 @@ class EndpointBase(Model):
     not_applicable: str = "not applicable"
     favourable: bool = True
 
+    def evaluated(self) -> list[tuple[Criterion, bool]]:
+        """Every criterion the endpoint evaluates, each with whether it is read visit by
+        visit (True: an event scanned over the visits) or once per subject at the
+        assessment visit (False)."""
+        return [] if self.applies_if is None else [(self.applies_if, False)]
+
 
 class Response(EndpointBase):
     """Binary response at the assessment visit: `criteria` met and `unless` not met."""
@@ -325,6 +82,10 @@ class Response(EndpointBase):
     kind: Literal["response"] = "response"
     criteria: Criterion
     unless: Criterion | None = None
+
+    def evaluated(self) -> list[tuple[Criterion, bool]]:
+        found = [self.criteria, self.unless]
+        return super().evaluated() + [(c, False) for c in found if c is not None]
 
     @property
     def result_type(self) -> str:
@@ -352,6 +113,9 @@ class Categorical(EndpointBase):
     otherwise: str
     binary: bool = True
 
+    def evaluated(self) -> list[tuple[Criterion, bool]]:
+        return super().evaluated() + [(c.criteria, False) for c in self.categories]
+
     @property
     def result_type(self) -> str:
         """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
@@ -364,6 +128,9 @@ class TimeToEvent(EndpointBase):
     kind: Literal["time_to_event"] = "time_to_event"
     event: Criterion
 
+    def evaluated(self) -> list[tuple[Criterion, bool]]:
+        return [*super().evaluated(), (self.event, True)]
+
     @property
     def result_type(self) -> str:
         """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
@@ -375,7 +142,7 @@ class Change(EndpointBase):
 
     kind: Literal["change"] = "change"
     variable: str
-    _variable = field_validator("variable")(_clinical)
+    _variable = field_validator("variable")(clinical)
 
     @property
     def result_type(self) -> str:
@@ -390,6 +157,9 @@ class Event(EndpointBase):
     kind: Literal["event"] = "event"
     event: Criterion
     count: Literal["visits", "domains"] = "visits"
+
+    def evaluated(self) -> list[tuple[Criterion, bool]]:
+        return [*super().evaluated(), (self.event, True)]
 
     @property
     def result_type(self) -> str:
@@ -406,7 +176,7 @@ class CumulativeDose(EndpointBase):
 
     kind: Literal["cumulative_dose"] = "cumulative_dose"
     variable: str = "prednisone"
-    _variable = field_validator("variable")(_clinical)
+    _variable = field_validator("variable")(clinical)
 
     @property
     def result_type(self) -> str:
@@ -414,9 +184,19 @@ class CumulativeDose(EndpointBase):
         return "continuous"
 
 
+_KINDS = (Response, Categorical, TimeToEvent, Change, Event, CumulativeDose)
+
+
+def _kind_tag(value: Any) -> str | None:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return tag(kind) if isinstance(kind, str) else None
+
+
+#: an endpoint definition, of the kind its ``kind`` field names
 Endpoint = Annotated[
-    Response | Categorical | TimeToEvent | Change | Event | CumulativeDose,
-    Field(discriminator="kind"),
+    Union[tuple(Annotated[k, Tag(tag(k.model_fields["kind"].default))]  # noqa: UP007
+                for k in _KINDS)],
+    Discriminator(_kind_tag),
 ]
 
 
@@ -453,6 +233,17 @@ class TrialDefinition(Model):
     criteria: dict[str, Criterion] = Field(default_factory=dict)
     endpoints: tuple[Endpoint, ...] = Field(min_length=1)
 
+    @field_validator("endpoints", mode="before")
+    @classmethod
+    def _known_kinds(cls, endpoints: Any) -> Any:
+        known = [k.model_fields["kind"].default for k in _KINDS]
+        for i, endpoint in enumerate(endpoints if isinstance(endpoints, list | tuple) else ()):
+            kind = endpoint.get("kind") if isinstance(endpoint, dict) else "?"
+            if isinstance(endpoint, dict) and kind not in known:
+                raise ValueError(f"endpoints.{i} has an unknown kind {kind!r}; known kinds: "
+                                 f"{', '.join(known)}")
+        return endpoints
+
     @model_validator(mode="after")
     def _consistent(self) -> TrialDefinition:
         labels = [t.label for t in self.timepoints]
@@ -471,9 +262,7 @@ class TrialDefinition(Model):
             self._resolve(criterion, (name,), f"criteria.{name}", per_visit=False)
         for i, endpoint in enumerate(self.endpoints):
             where = f"endpoints.{i} ({endpoint.name})"
-            for criterion in criteria_of(endpoint):
-                per_visit = isinstance(endpoint, TimeToEvent | Event) and (
-                    criterion is endpoint.event)
+            for criterion, per_visit in endpoint.evaluated():
                 self._resolve(criterion, (), where, per_visit=per_visit)
         return self
 
@@ -492,21 +281,18 @@ class TrialDefinition(Model):
             self._resolve(self.criteria[criterion], (*chain, criterion),
                           f"{where} -> {criterion}", per_visit=per_visit)
             return
-        if isinstance(criterion, At | Throughout) and (
-            (criterion.timepoint if isinstance(criterion, At) else criterion.since)
-            not in {t.label for t in self.timepoints}
-        ):
+        if set(criterion.timepoints()) - {t.label for t in self.timepoints}:
             raise ValueError(f"{where}: unknown timepoint in {criterion.describe()!r}")
-        if per_visit and isinstance(criterion, PERIOD_NODES):
+        if per_visit and criterion.per_subject:
             raise ValueError(
-                f"{where}: {criterion.describe()!r} ({type(criterion).__name__.lower()}) "
-                "answers once per subject (over a period, or at another timepoint's visit), "
-                "so it cannot stand where a criterion is read visit by visit: as the event "
-                "of an event or time-to-event endpoint, or inside ever / never / throughout")
-        inner_per_visit = isinstance(criterion, Ever | Never | Throughout) or (
-            per_visit and not isinstance(criterion, At))
-        for term in children(criterion):
-            self._resolve(term, chain, where, per_visit=inner_per_visit)
+                f"{where}: {criterion.describe()!r} ({criterion.key}) answers once per "
+                "subject (over a period, or at another timepoint's visit), so it cannot "
+                "stand where a criterion is read visit by visit: as the event of an event "
+                "or time-to-event endpoint, or inside a criterion over visits (" + ", ".join(
+                    sorted(k for k, n in NODES.items() if n.children_per_visit)) + ")")
+        inner = criterion.children_per_visit or (per_visit and not criterion.per_subject)
+        for term in criterion.children():
+            self._resolve(term, chain, where, per_visit=inner)
 
     def timepoint(self, label: str) -> Timepoint:
         """The timepoint with this label."""
@@ -520,34 +306,11 @@ class TrialDefinition(Model):
         raise KeyError(name)
 
 
-#: criterion nodes that read a period of visits and answer once per subject
-PERIOD_NODES = (Ever, Never, At, Throughout)
-
-
 def children(criterion: Criterion) -> tuple[Criterion, ...]:
-    """The criteria directly inside `criterion` (none for leaves and references)."""
-    if isinstance(criterion, AllOf):
-        return criterion.all
-    if isinstance(criterion, AnyOf):
-        return criterion.any
-    if isinstance(criterion, Ever):
-        return (criterion.ever,)
-    if isinstance(criterion, Never):
-        return (criterion.never,)
-    if isinstance(criterion, At):
-        return (criterion.criterion,)
-    if isinstance(criterion, Throughout):
-        return (criterion.throughout,)
-    return ()
+    """The criteria directly inside `criterion` (none for a named reference)."""
+    return () if isinstance(criterion, str) else criterion.children()
 
 
 def criteria_of(endpoint: EndpointBase) -> list[Criterion]:
     """Every criterion an endpoint definition evaluates."""
-    found = [endpoint.applies_if]
-    if isinstance(endpoint, Response):
-        found += [endpoint.criteria, endpoint.unless]
-    elif isinstance(endpoint, Categorical):
-        found += [c.criteria for c in endpoint.categories]
-    elif isinstance(endpoint, TimeToEvent | Event):
-        found.append(endpoint.event)
-    return [c for c in found if c is not None]
+    return [criterion for criterion, _ in endpoint.evaluated()]

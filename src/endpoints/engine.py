@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 
 from . import reasons, registry
-from .criteria import change, doses, events, response
-from .criteria.base import Block, at_assessment
-from .criteria.expressions import Outcome, evaluate, variables
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsWarning
 from .inputs.visits import Visits, check_visits
+from .kinds import change, doses, events, response
+from .kinds.base import Block, at_assessment
+from .nodes import Outcome, evaluate, variables
 
 #: endpoint kind -> evaluator(visits, trial, endpoint, timepoint) -> Block
 FAMILIES: dict[str, Callable[..., Block]] = {

@@ -13,10 +13,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .criteria.bilag import new_grade_counts
-from .criteria.expressions import Context, evaluate
 from .definitions import BILAG_DOMAINS, AllOf, Compare, NewBilag, TrialDefinition
 from .inputs.visits import prepare
+from .nodes import Context, evaluate
 
 SFI_SEVERE = AllOf(all=(
     Compare(variable="sledai", op=">", value=12),
@@ -73,7 +72,7 @@ def flare_events(
         for letter in ("A", "B"):
             rule = NewBilag(new_bilag=(letter,), against="previous", domains=(domain,),
                             op=">=", count=1)
-            known, _ = new_grade_counts(rule, ctx)
+            known, _ = rule.counts(ctx)
             rows = np.flatnonzero(post & (known > 0))
             parts.append(_rows(v, rows, f"BILAG new {letter}", domain,
                                letters[grade[rows].astype(int)],

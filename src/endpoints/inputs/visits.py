@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from ..clinical.egfr import compute_egfr_ckd_epi_2021
-from ..definitions import BILAG_DOMAINS
 from ..errors import EndpointsWarning
 from .days import MAX_DAY, as_numbers, study_days
 from .medications import Medications, check_medications
@@ -31,6 +30,18 @@ from .problems import Problems, Rows
 from .text import ID_PROBLEMS, TRUTH, encode
 from .units import implausible, unit_divisor
 
+#: the nine BILAG-2004 domains, graded in the columns ``bilag_<domain>``
+BILAG_DOMAINS: tuple[str, ...] = (
+    "constitutional",
+    "mucocutaneous",
+    "neuropsychiatric",
+    "musculoskeletal",
+    "cardiorespiratory",
+    "gastrointestinal",
+    "ophthalmic",
+    "renal",
+    "haematological",
+)
 BILAG_COLUMNS: tuple[str, ...] = tuple(f"bilag_{d}" for d in BILAG_DOMAINS)
 #: BILAG grades are stored as ordinals: A=1 (most active) .. E=5 (never involved).
 GRADE_CODES: dict[str, float] = {"A": 1.0, "B": 2.0, "C": 3.0, "D": 4.0, "E": 5.0}

@@ -8,8 +8,8 @@ import numpy as np
 from .. import reasons
 from ..definitions import Event, Ever, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
+from ..nodes import describe, evaluate
 from .base import Block, at_assessment, visit_days
-from .expressions import describe, evaluate
 
 
 def event(visits: Visits, trial: TrialDefinition, endpoint: Event, timepoint: Timepoint) -> Block:

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import reasons, timeline
 from ..definitions import Timepoint, TrialDefinition
 from ..inputs.visits import Visits
-from .expressions import Context
+from ..nodes import Context
 
 NO_VISIT = "no visit in window"
 

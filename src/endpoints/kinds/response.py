@@ -13,8 +13,8 @@ import pandas as pd
 from .. import reasons, timeline
 from ..definitions import Categorical, Response, Timepoint, TimeToEvent, TrialDefinition
 from ..inputs.visits import Visits
+from ..nodes import Context, Outcome, describe, evaluate
 from .base import NO_VISIT, Block, at_assessment, visit_days
-from .expressions import Context, Outcome, describe, evaluate
 
 
 def _unevaluable(out: Outcome, no_visit: np.ndarray, prefix: str = "not evaluable: "):

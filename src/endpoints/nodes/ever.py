@@ -1,0 +1,133 @@
+"""``Ever`` / ``Never``: an event at some visit of the timepoint's period, or none."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .. import reasons, timeline
+from .base import Context, Node, Outcome, day_text, days_text, evaluate, label_of, variables
+from .compare import Compare
+
+if TYPE_CHECKING:
+    from .base import Criterion
+
+
+class Ever(Node):
+    """An event: `ever` met at some visit of the timepoint's period (after `after_day`).
+
+    True when seen at a visit of the period; unknown when it cannot be ruled out at some
+    visit or the subject has no assessment visit; otherwise False. Visits where none of
+    the variables the event reads is recorded are not assessments and are skipped.
+    """
+
+    key: ClassVar[str] = "ever"
+    per_subject: ClassVar[bool] = True
+    children_per_visit: ClassVar[bool] = True
+
+    ever: Criterion
+    after_day: int | None = None
+
+    def children(self) -> tuple[Criterion, ...]:
+        return (self.ever,)
+
+    def describe(self) -> str:
+        after = f" after day {self.after_day}" if self.after_day is not None else ""
+        return self.label or f"{label_of(self.ever)} at a visit{after}"
+
+    def explain(self) -> str:
+        after = f" after day {self.after_day}" if self.after_day is not None else ""
+        return f"at some visit of the period{after}"
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        v, tp = ctx.visits, ctx.timepoint
+        if _dosing_event(self, v):
+            return _ever_from_records(self, ctx)
+        every = ctx.every_visit()
+        inner = evaluate(self.ever, every)
+        recorded = np.zeros(v.n_rows, dtype=bool)
+        for name in set(variables(self.ever, ctx.named, at_visit=True)):
+            recorded |= ~np.isnan(v.column(name))
+        period = timeline.period_mask(v, ctx.rows, tp.day) & recorded
+        if self.after_day is not None:
+            period &= v.day > self.after_day
+        hit = period & inner.true
+        first_hit = timeline.first_row(v, hit)
+        first_unknown = timeline.first_row(v, period & inner.unknown)
+        no_visit = ctx.rows < 0
+        seen, unsure = first_hit >= 0, (first_unknown >= 0) | no_visit
+        value = pd.arrays.BooleanArray(seen, ~seen & unsure)
+        label = self.describe()
+        why = reasons.coalesce(
+            day_text(v, first_hit, label + " (day {day})"),
+            reasons.const(~seen & no_visit, "no visit in window"),
+            reasons.prefix(reasons.where(~seen & (first_unknown >= 0), reasons.join(
+                [day_text(v, first_unknown, "unknown at day {day}: "),
+                 reasons.at(inner.why, first_unknown)], sep="")), f"{label}: "),
+            reasons.const(~seen & ~unsure, f"no {label} in the period"),
+        )
+        counts = {"visits": timeline.count_in(v, hit)}
+        if "domains" in inner.counts:
+            counts["domains"] = np.bincount(v.code[hit], weights=inner.counts["domains"][hit],
+                                            minlength=v.n_subjects).astype(np.int64)
+        return Outcome(value, why, counts)
+
+
+class Never(Node):
+    """No event: the negation of :class:`Ever` over the same period."""
+
+    key: ClassVar[str] = "never"
+    per_subject: ClassVar[bool] = True
+    children_per_visit: ClassVar[bool] = True
+
+    never: Criterion
+    after_day: int | None = None
+
+    def children(self) -> tuple[Criterion, ...]:
+        return (self.never,)
+
+    def describe(self) -> str:
+        return self.label or f"no {label_of(self.never)} in the period"
+
+    def explain(self) -> str:
+        after = f" after day {self.after_day}" if self.after_day is not None else ""
+        return f"at no visit of the period{after}"
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        """The negation of :class:`Ever`, reasons kept."""
+        happened = Ever(ever=self.never, after_day=self.after_day).evaluate(ctx)
+        label = self.describe()
+        why = reasons.coalesce(
+            reasons.prefix(reasons.where(happened.true, happened.why), f"{label} failed: "),
+            reasons.where(happened.unknown, happened.why),
+        )
+        return Outcome(~happened.value, why, happened.counts)
+
+
+def _dosing_event(c: Ever, v) -> bool:
+    """A rituximab / new immunosuppressant flag, with a medications table to date it."""
+    inner = c.ever
+    return (v.medications is not None and isinstance(inner, Compare)
+            and inner.variable in ("rituximab", "new_immunosuppressant") and inner.at == "visit"
+            and inner.op == "==" and inner.value == 1 and not inner.change_from and not inner.of)
+
+
+def _ever_from_records(c: Ever, ctx: Context) -> Outcome:
+    """With a medications table a dosing event is dated by its record, not by a visit:
+    it counts when it starts in the period (0 < day <= assessment visit, or <= T)."""
+    v, tp, meds = ctx.visits, ctx.timepoint, ctx.visits.medications
+    end = timeline.day_at(v, ctx.rows, tp.day)
+    after = np.full(v.n_subjects, max(0, c.after_day if c.after_day is not None else 0))
+    which = getattr(meds, c.ever.variable)
+    day, count = meds.first_start(which, v.n_subjects, after, end)
+    seen, no_visit = day >= 0, ctx.rows < 0
+    label = c.describe()
+    why = reasons.coalesce(
+        days_text(day, seen, label + " (day {day})"),
+        reasons.const(~seen & no_visit, "no visit in window"),
+        reasons.const(~seen & ~no_visit, f"no {label} in the period"),
+    )
+    value = pd.arrays.BooleanArray(seen, ~seen & no_visit)
+    return Outcome(value, why, {"visits": count})
