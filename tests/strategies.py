@@ -79,3 +79,33 @@ def visit_tables(draw, max_subjects: int = 6) -> pd.DataFrame:
     seed = draw(st.integers(0, 2**32 - 1))
     order = np.random.default_rng(seed).permutation(size)
     return frame.iloc[order].reset_index(drop=True)
+
+
+#: (drug, route, doses) of dosing records as a trial's medications table holds them
+MEDICATIONS = [
+    ("prednisone", "oral", [2.5, 5.0, 7.5, 10.0, 12.5, 20.0]),
+    ("methylprednisolone", "IV", [250.0, 500.0]),  # one-day pulses
+    ("mycophenolate mofetil", "oral", [1000.0, 2000.0]),
+    ("tacrolimus", "oral", [4.0]),
+    ("rituximab", "IV", [1000.0]),
+]
+
+
+@st.composite
+def medication_tables(draw, subjects: list[str]) -> pd.DataFrame:
+    """Dosing records for some of `subjects`: steroid tapers and pulses, background and
+    new immunosuppressants, rituximab, on days around the built-in timepoints."""
+    rows = []
+    for subject in subjects:
+        for _ in range(draw(st.integers(0, 4))):
+            drug, route, doses = draw(st.sampled_from(MEDICATIONS))
+            start = draw(st.sampled_from(DAY_POOL) | st.integers(-30, 400))
+            pulse = drug in ("methylprednisolone", "rituximab")
+            length = 1 if pulse else draw(st.sampled_from([1, 14, 60, 200, None]))
+            end = None if length is None else start + length - 1
+            rows.append({"subject_id": subject, "drug": drug, "route": route,
+                         "start_day": start, "end_day": end,
+                         "dose": draw(st.sampled_from(doses))})
+    frame = pd.DataFrame(rows, columns=["subject_id", "drug", "route", "start_day", "end_day",
+                                        "dose"])
+    return frame.astype({"start_day": "int64", "end_day": "float64", "dose": "float64"})

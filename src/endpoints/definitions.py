@@ -264,6 +264,10 @@ class TrialDefinition(Model):
             where = f"endpoints.{i} ({endpoint.name})"
             for criterion, per_visit in endpoint.evaluated():
                 self._resolve(criterion, (), where, per_visit=per_visit)
+            if isinstance(endpoint, Event) and endpoint.count == "domains" and not any(
+                    isinstance(node, NewBilag) for node in self.nodes(endpoint.event)):
+                raise ValueError(f"{where}: count = 'domains' counts BILAG domains: the event "
+                                 "must contain a new_bilag criterion")
         return self
 
     def _resolve(self, criterion: Criterion, chain: tuple[str, ...], where: str, *,
@@ -293,6 +297,15 @@ class TrialDefinition(Model):
         inner = criterion.children_per_visit or (per_visit and not criterion.per_subject)
         for term in criterion.children():
             self._resolve(term, chain, where, per_visit=inner)
+
+    def nodes(self, criterion: Criterion):
+        """Every node of a criterion tree, named criteria followed."""
+        if isinstance(criterion, str):
+            yield from self.nodes(self.criteria[criterion])
+            return
+        yield criterion
+        for term in criterion.children():
+            yield from self.nodes(term)
 
     def timepoint(self, label: str) -> Timepoint:
         """The timepoint with this label."""

@@ -22,9 +22,11 @@ for _module in pkgutil.iter_modules(__path__):
 
 from .at import At  # noqa: E402  (the node types, for `from endpoints.nodes import ...`)
 from .compare import Compare  # noqa: E402
+from .daily_dose import DailyDose  # noqa: E402
 from .ever import Ever, Never  # noqa: E402
 from .logic import AllOf, AnyOf  # noqa: E402
 from .new_bilag import NewBilag  # noqa: E402
+from .started import Started  # noqa: E402
 from .throughout import Throughout  # noqa: E402
 
 #: data keys, most specific first: a criterion with several (``ever`` and ``variable``,
@@ -58,11 +60,13 @@ __all__ = [
     "Compare",
     "Context",
     "Criterion",
+    "DailyDose",
     "Ever",
     "Never",
     "NewBilag",
     "Node",
     "Outcome",
+    "Started",
     "Throughout",
     "describe",
     "evaluate",

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
-from .base import Context, Node, Outcome, day_text, days_text, evaluate, label_of, variables
-from .compare import Compare
+from .base import Context, Node, Outcome, day_text, evaluate, label_of, variables
 
 if TYPE_CHECKING:
     from .base import Criterion
@@ -43,8 +42,6 @@ class Ever(Node):
 
     def evaluate(self, ctx: Context) -> Outcome:
         v, tp = ctx.visits, ctx.timepoint
-        if _dosing_event(self, v):
-            return _ever_from_records(self, ctx)
         every = ctx.every_visit()
         inner = evaluate(self.ever, every)
         recorded = np.zeros(v.n_rows, dtype=bool)
@@ -104,30 +101,3 @@ class Never(Node):
             reasons.where(happened.unknown, happened.why),
         )
         return Outcome(~happened.value, why, happened.counts)
-
-
-def _dosing_event(c: Ever, v) -> bool:
-    """A rituximab / new immunosuppressant flag, with a medications table to date it."""
-    inner = c.ever
-    return (v.medications is not None and isinstance(inner, Compare)
-            and inner.variable in ("rituximab", "new_immunosuppressant") and inner.at == "visit"
-            and inner.op == "==" and inner.value == 1 and not inner.change_from and not inner.of)
-
-
-def _ever_from_records(c: Ever, ctx: Context) -> Outcome:
-    """With a medications table a dosing event is dated by its record, not by a visit:
-    it counts when it starts in the period (0 < day <= assessment visit, or <= T)."""
-    v, tp, meds = ctx.visits, ctx.timepoint, ctx.visits.medications
-    end = timeline.day_at(v, ctx.rows, tp.day)
-    after = np.full(v.n_subjects, max(0, c.after_day if c.after_day is not None else 0))
-    which = getattr(meds, c.ever.variable)
-    day, count = meds.first_start(which, v.n_subjects, after, end)
-    seen, no_visit = day >= 0, ctx.rows < 0
-    label = c.describe()
-    why = reasons.coalesce(
-        days_text(day, seen, label + " (day {day})"),
-        reasons.const(~seen & no_visit, "no visit in window"),
-        reasons.const(~seen & ~no_visit, f"no {label} in the period"),
-    )
-    value = pd.arrays.BooleanArray(seen, ~seen & no_visit)
-    return Outcome(value, why, {"visits": count})

@@ -59,14 +59,19 @@ class AnyOf(Node):
 def _combine(node: Node, terms: list[Outcome], *, conjunction: bool) -> Outcome:
     """Kleene AND / OR of the terms' outcomes. Reasons: the failed terms (AND) or the
     node's own label (OR) where False; the unknown terms where unknown; what happened
-    where True."""
+    where True. The terms' counts add up."""
     if conjunction:
         value = reduce(operator.and_, (t.value for t in terms))
         failed = [reasons.where(t.false, t.why) for t in terms]
     else:
         value = reduce(operator.or_, (t.value for t in terms))
         failed = [reasons.const(np.ones(len(value), dtype=bool), node.describe())]
-    out = Outcome(value, reasons.none(len(value)))
+    # counts of the terms that count things add up (e.g. domains with a new BILAG grade)
+    counts: dict[str, np.ndarray] = {}
+    for term in terms:
+        for name, count in term.counts.items():
+            counts[name] = counts[name] + count if name in counts else count
+    out = Outcome(value, reasons.none(len(value)), counts)
     unknown = reasons.join([reasons.where(t.unknown, t.why) for t in terms], sep=", ")
     happened = reasons.coalesce(*(reasons.where(t.true, t.why) for t in terms))
     out.why = reasons.coalesce(

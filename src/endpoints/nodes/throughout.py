@@ -8,9 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
-from ..decimals import rounded
 from .base import Context, Node, Outcome, day_text, evaluate, label_of
-from .compare import Compare
 
 if TYPE_CHECKING:
     from .base import Criterion
@@ -46,8 +44,6 @@ class Throughout(Node):
         start_rows = timeline.assessment_rows(v, since.day, since.window)
         start = timeline.day_at(v, start_rows, since.day)
         end = timeline.day_at(v, ctx.rows, np.iinfo(np.int64).min)
-        if _daily_dose_cap(self, v):
-            return _throughout_daily(self, ctx, start, end)
         span = (v.day >= start[v.code]) & (v.day <= end[v.code])
         inner = evaluate(self.throughout, ctx.every_visit())
         first_fail = timeline.first_row(v, span & inner.false)
@@ -61,26 +57,3 @@ class Throughout(Node):
             reasons.where(~failed, day_text(v, first_unknown, label + ": unknown at day {day}")),
         )
         return Outcome(value, why)
-
-
-def _daily_dose_cap(c: Throughout, v) -> bool:
-    """A cap on the prednisone dose, with a medications table to check it day by day."""
-    inner = c.throughout
-    return (v.medications is not None and isinstance(inner, Compare)
-            and inner.variable == "prednisone" and inner.at == "visit"
-            and inner.op in ("<", "<=") and not inner.change_from and not inner.of)
-
-
-def _throughout_daily(c: Throughout, ctx: Context, start: np.ndarray, end: np.ndarray):
-    """With a medications table the cap must hold on every day of the span."""
-    top = ctx.visits.medications.steroid_max(start, end)
-    cap = c.throughout
-    excess = rounded(top - cap.value)
-    ok = excess < 0 if cap.op == "<" else excess <= 0
-    unknown = np.isnan(top)
-    label = c.describe()
-    why = reasons.coalesce(
-        reasons.const(unknown, "no visit in window"),
-        reasons.const(~unknown & ~ok, f"{label}: daily dose above the cap"),
-    )
-    return Outcome(pd.arrays.BooleanArray(ok & ~unknown, unknown), why)
