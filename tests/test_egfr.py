@@ -366,3 +366,58 @@ def test_inputs_not_mutated() -> None:
     for before, after in zip(originals, [scr, age, sex, black], strict=True):
         pd.testing.assert_series_equal(after, before)
     np.testing.assert_array_equal(height, height_original)
+
+
+# --------------------------------------------------------------------------------------
+# The equation is the trial's choice (TrialDefinition.derived)
+# --------------------------------------------------------------------------------------
+
+
+def _trial(derived: dict) -> ep.TrialDefinition:
+    return ep.TrialDefinition.model_validate({
+        "id": "EGFR-CHOICE", "title": "eGFR >= 63", "derived": derived,
+        "timepoints": [{"label": "week 12", "day": 84}],
+        "endpoints": [{"kind": "response", "name": "egfr_63", "timepoints": ["week 12"],
+                       "criteria": {"variable": "egfr", "op": ">=", "value": 63}}],
+    })
+
+
+def _egfr_63(derived: dict, visits: pd.DataFrame):
+    out = ep.score(visits, _trial(derived))
+    return out.result.iloc[0]
+
+
+CREATININE_1_3 = pd.DataFrame({"subject_id": ["s1"], "day": [84], "creatinine": [1.3],
+                               "age": [55.0], "sex": ["M"]})
+
+
+def test_a_trial_chooses_its_egfr_equation() -> None:
+    """Creatinine 1.3 mg/dL, 55-year-old man: CKD-EPI 2021 gives 64.9, CKD-EPI 2009
+    61.4 (values of the reference formulas above), on either side of 63."""
+    assert ref_ckd_epi_2021(1.3, 55, False) >= 63 > ref_ckd_epi_2009(1.3, 55, False, False)
+    assert _egfr_63({}, CREATININE_1_3) == True  # noqa: E712  (the default: 2021)
+    assert _egfr_63({"egfr": "ckd_epi_2021"}, CREATININE_1_3) == True  # noqa: E712
+    assert _egfr_63({"egfr": "ckd_epi_2009"}, CREATININE_1_3) == False  # noqa: E712
+    assert _egfr_63({"egfr": "mdrd"}, CREATININE_1_3) is not pd.NA
+
+
+def test_a_supplied_egfr_is_used_whatever_the_equation() -> None:
+    visits = CREATININE_1_3.assign(egfr=[62.0])
+    assert _egfr_63({"egfr": "ckd_epi_2021"}, visits) == False  # noqa: E712
+
+
+def test_schwartz_reads_height() -> None:
+    visits = pd.DataFrame({"subject_id": ["s1"], "day": [84], "creatinine": [0.8],
+                           "height": [140.0]})
+    assert _egfr_63({"egfr": "schwartz"}, visits) == True  # noqa: E712 (0.413 x 140 / 0.8 = 72.3)
+    with pytest.warns(ep.EndpointsWarning, match="egfr"):
+        assert _egfr_63({"egfr": "schwartz"}, visits.drop(columns="height")) is pd.NA
+
+
+@pytest.mark.parametrize(("derived", "message"), [
+    ({"egfr": "cockcroft_gault"}, "unknown method 'cockcroft_gault' for egfr"),
+    ({"sledai_total": "x"}, "'sledai_total' is not a derived variable"),
+])
+def test_unknown_methods_are_definition_errors(derived, message) -> None:
+    with pytest.raises(ep.DefinitionError, match=message):
+        _trial(derived)

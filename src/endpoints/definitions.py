@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from .derived import METHODS
 from .inputs.visits import BILAG_DOMAINS
 from .model import NOT_VARIABLES, Model, clinical, definition_error, tag
 from .nodes import (
@@ -211,7 +212,8 @@ class Arm(Model):
 
 class TrialDefinition(Model):
     """A trial: its ID, arms, planned visit days (``schedule``, screening included),
-    timepoints, named criteria and endpoint definitions.
+    timepoints, named criteria, the methods of its derived variables (``derived``, e.g.
+    ``{"egfr": "ckd_epi_2009"}``; see :mod:`endpoints.derived`) and endpoint definitions.
 
     Examples
     --------
@@ -231,7 +233,20 @@ class TrialDefinition(Model):
     schedule: tuple[int, ...] = ()
     timepoints: tuple[Timepoint, ...] = Field(min_length=1)
     criteria: dict[str, Criterion] = Field(default_factory=dict)
+    derived: dict[str, str] = Field(default_factory=dict)
     endpoints: tuple[Endpoint, ...] = Field(min_length=1)
+
+    @field_validator("derived")
+    @classmethod
+    def _known_methods(cls, derived: dict[str, str]) -> dict[str, str]:
+        for name, method in derived.items():
+            if name not in METHODS:
+                raise ValueError(f"{name!r} is not a derived variable; known: "
+                                 f"{', '.join(sorted(METHODS))}")
+            if method not in METHODS[name]:
+                raise ValueError(f"unknown method {method!r} for {name}; known: "
+                                 f"{', '.join(sorted(METHODS[name]))}")
+        return derived
 
     @field_validator("endpoints", mode="before")
     @classmethod

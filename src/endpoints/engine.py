@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import reasons, registry
+from . import derived, reasons, registry
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsWarning
 from .inputs.visits import Visits, check_visits
@@ -92,9 +92,10 @@ def score(
                                  units=units, drug_classes=drug_classes)
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
-    table = check_visits(visits, columns=columns, units=units,
-                         needed=set().union(*needs.values()), select=True,
-                         medications=medications, drug_classes=drug_classes)
+    needed = set().union(*needs.values())
+    table = check_visits(visits, columns=columns, units=units, needed=needed, select=True,
+                         medications=medications, drug_classes=drug_classes,
+                         derive=derived.methods_of(definition.derived, sorted(needed)))
     provided = table.visits(0, 0).values.keys()  # no subject: just the columns, derived too
     absent = {name: sorted(cols - provided) for name, cols in needs.items()}
     lacking = sorted(set().union(*absent.values()))

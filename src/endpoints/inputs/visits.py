@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..clinical.egfr import compute_egfr_ckd_epi_2021
 from ..errors import EndpointsWarning
 from .days import MAX_DAY, as_numbers, study_days
 from .medications import Medications, check_medications
@@ -146,7 +146,7 @@ class VisitTable:
     starts: np.ndarray
     order: np.ndarray
     columns: dict[str, _Column]
-    bilag_score: bool = False
+    derive: Mapping[str, Any] = field(default_factory=dict)
     derivation_only: frozenset[str] = frozenset()
     medications: Medications | None = None
 
@@ -166,14 +166,12 @@ class VisitTable:
                           strict=True))
         text = {"sex": values.pop("sex")} if "sex" in values else {}
         code, day = self.code[first:last] - lo, self.day[first:last]
-        if self.bilag_score and any(c in values for c in BILAG_COLUMNS):
-            values["bilag_score"] = compute_bilag_score(
-                [values[c] for c in BILAG_COLUMNS if c in values])
+        for name, method in self.derive.items():  # a supplied column is used as it is
+            if name not in values and method.available(values.keys() | text.keys()):
+                values[name] = method.compute(*(values.get(i, text.get(i))
+                                                for i in method.inputs))
         for name in self.derivation_only:
             values.pop(name, None)
-        if "egfr" not in values and {"creatinine", "age"} <= values.keys() and "sex" in text:
-            egfr = compute_egfr_ckd_epi_2021(values["creatinine"], values["age"], text["sex"])
-            values["egfr"] = egfr.to_numpy(dtype="float64", na_value=np.nan)
         meds = None if self.medications is None else self.medications.subjects_in(lo, hi)
         if meds is not None:
             values["prednisone"] = meds.steroid_rate_on(code, day)
@@ -236,6 +234,7 @@ def check_visits(
     select: bool = False,
     medications: pd.DataFrame | None = None,
     drug_classes: Mapping[str, str] | None = None,
+    derive: Mapping[str, Any] | None = None,
 ) -> VisitTable:
     """Map, convert and validate a visit table; :meth:`VisitTable.visits` then orders it.
 
@@ -250,8 +249,8 @@ def check_visits(
     needed : iterable of str
         The columns the caller reads; those that are not canonical must be numeric.
     select : bool
-        Keep only the `needed` columns (and those ``egfr`` or ``bilag_score`` are
-        derived from). Every column is validated either way.
+        Keep only the `needed` columns (and those a derived one is computed from).
+        Every column is validated either way.
     medications : DataFrame, optional
         Dosing records; when given they are the source of ``prednisone`` (daily
         prednisone-equivalent dose on the visit day), ``rituximab`` and
@@ -259,6 +258,9 @@ def check_visits(
         subject with records and no visits is still a subject.
     drug_classes : mapping, optional
         The user's drug names -> a known drug (or class), extending the dictionary.
+    derive : mapping, optional
+        Derived variable -> its :class:`~endpoints.derived.Method`: computed for the
+        blocks of the table when the table lacks the variable and has its inputs.
 
     Returns
     -------
@@ -349,13 +351,16 @@ def check_visits(
     problems.raise_if_any()
     for message in filter(None, (warning for _, _, warning in converted)):
         warnings.warn(message, EndpointsWarning, stacklevel=3)
-    kept = _kept(needed, frame.columns) if select else set(checked)
+    derive = {name: method for name, method in (derive or {}).items()
+              if name not in frame.columns}
+    inputs = {i for method in derive.values() for i in method.inputs}
+    kept = (needed | inputs) if select else set(checked)
     starts = np.searchsorted(code, np.arange(len(subjects)))  # subjects without visits too
     return VisitTable(
         subjects, code, day.astype(np.int64), starts, order,
         columns={name: column for name, column in checked.items() if name in kept},
-        bilag_score="bilag_score" in needed,
-        derivation_only=frozenset(set(BILAG_COLUMNS) - needed) if select else frozenset(),
+        derive=derive,
+        derivation_only=frozenset(inputs - needed) if select else frozenset(),
         medications=None if records is None else records.coded(pd.Index(subjects)),
     )
 
@@ -388,16 +393,6 @@ def _mapping(given, name: str, problems: Problems) -> dict | None:
         problems.add(f"{name}=", f"values must be text, got {bad[0][1]!r} for {bad[0][0]!r}")
         return None
     return dict(given)
-
-
-def _kept(needed: set[str], present: Iterable[str]) -> set[str]:
-    """The columns to keep for `needed`: those, and what a derived one is computed from."""
-    kept = set(needed)
-    if "egfr" in needed and "egfr" not in present:
-        kept |= {"creatinine", "age", "sex"}
-    if "bilag_score" in needed:
-        kept |= set(BILAG_COLUMNS)
-    return kept
 
 
 def _sort_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
