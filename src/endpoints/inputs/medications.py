@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,21 @@ def compute_prednisone_equivalent(drug, dose) -> pd.Series:
 
 @dataclass
 class Medications:
-    """Validated dosing records, subjects coded like the visit table's."""
+    """Validated dosing records, subjects coded like the visit table's.
+
+    The table is the source of these visit facts when it is given (SPEC section 2): the
+    visit table's own columns of the same names are not read then.
+    """
+
+    #: visit fact -> what the records give at a visit (see :meth:`at_visits`)
+    VISIT_FACTS: ClassVar[dict[str, str]] = {
+        "prednisone": "the prednisone-equivalent daily dose in force on the visit day",
+        "rituximab": "a rituximab record started after the previous visit, by this one",
+        "new_immunosuppressant": "a new immunosuppressive regimen started after the "
+                                 "previous visit, by this one",
+    }
+    #: variables the records give day by day (cumulative doses, daily caps)
+    DAILY: ClassVar[frozenset[str]] = frozenset({"prednisone"})
 
     code: np.ndarray  # subject code per record
     start: np.ndarray  # first day
@@ -61,6 +76,15 @@ class Medications:
     steroid_rate: np.ndarray  # prednisone-equivalent mg/day (0 for other drugs)
     rituximab: np.ndarray  # bool
     new_immunosuppressant: np.ndarray  # bool
+
+    def at_visits(self, code: np.ndarray, day: np.ndarray) -> dict[str, np.ndarray]:
+        """The :attr:`VISIT_FACTS` at the visits of subjects `code` on days `day`."""
+        return {
+            "prednisone": self.steroid_rate_on(code, day),
+            "rituximab": self.started_in(self.rituximab, code, day).astype(float),
+            "new_immunosuppressant": self.started_in(self.new_immunosuppressant, code,
+                                                     day).astype(float),
+        }
 
     def subjects_in(self, lo: int, hi: int) -> Medications:
         """The records of subjects ``lo .. hi - 1``, recoded from 0."""

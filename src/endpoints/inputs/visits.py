@@ -173,11 +173,8 @@ class VisitTable:
         for name in self.derivation_only:
             values.pop(name, None)
         meds = None if self.medications is None else self.medications.subjects_in(lo, hi)
-        if meds is not None:
-            values["prednisone"] = meds.steroid_rate_on(code, day)
-            values["rituximab"] = meds.started_in(meds.rituximab, code, day).astype(float)
-            values["new_immunosuppressant"] = meds.started_in(
-                meds.new_immunosuppressant, code, day).astype(float)
+        if meds is not None:  # the source of these facts when given
+            values.update(meds.at_visits(code, day))
         return Visits(self.subjects[lo:hi], code, day, self.starts[lo:hi] - first, values,
                       text, meds)
 

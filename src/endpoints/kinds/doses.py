@@ -23,7 +23,7 @@ def cumulative_dose(
 ) -> Block:
     """``value`` = mg taken over days 0 .. T-1 (``result`` <NA>: a continuous endpoint)."""
     v, end = visits, timepoint.day
-    if v.medications is not None and endpoint.variable == "prednisone":
+    if v.medications is not None and endpoint.variable in v.medications.DAILY:
         return _from_medications(v, end)
     dose = v.column(endpoint.variable)
     recorded = ~np.isnan(dose)
