@@ -20,10 +20,11 @@ def test_sfi_and_bilag_flares_listed_with_previous_values():
     rows = list(zip(out.subject_id, out.day, out.kind, out.domain.fillna("-"), out.value,
                     out.previous, strict=True))
     assert rows == [
-        ("S1", 28, "mild/moderate", "-", 7.0, 4.0),  # against screening: day 0 has no SLEDAI
-        ("S1", 56, "BILAG new A", "renal", "A", "C"),  # day 28 ungraded: compare with day 0
-        ("S1", 56, "severe", "-", 14.0, 7.0),
-        ("S2", 28, "severe", "-", 16.0, 13.0),
+        # against screening: day 0 has no SLEDAI
+        ("S1", 28, "flare_mild_moderate", "-", 7.0, 4.0),
+        ("S1", 56, "bilag_flare_renal", "renal", "A", "C"),  # day 28 ungraded: vs day 0
+        ("S1", 56, "flare_severe", "-", 14.0, 7.0),
+        ("S2", 28, "flare_severe", "-", 16.0, 13.0),
     ]
 
 
@@ -37,12 +38,34 @@ def test_no_flare_columns_gives_empty_listing():
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(visits=visit_tables())
 def test_listing_agrees_with_flare_endpoints(visits):
-    listing = ep.flare_events(visits)
-    scored = ep.score(visits, "NCT03917797")
-    for endpoint, kinds in {"flare_severe": {"severe"},
-                            "flare_mild_moderate": {"mild/moderate"}}.items():
-        rows = scored[(scored.endpoint == endpoint) & scored.result.notna()]
-        for subject, day, value in zip(rows.subject_id, rows.day, rows.value, strict=True):
-            events = listing[(listing.subject_id == subject) & listing.kind.isin(kinds)]
-            end = day if pd.notna(day) else 365
-            assert (events.day <= end).sum() == value
+    for trial_id in ("NCT03917797", "NCT02633163"):
+        trial = ep.get_trial(trial_id)
+        listing = ep.flare_events(visits, trial=trial_id)
+        scored = ep.score(visits, trial_id)
+        events = [e for e in ep.get_trial(trial_id).endpoints if e.kind == "event"]
+        assert events
+        for endpoint in events:
+            rows = scored[(scored.endpoint == endpoint.name) & scored.result.notna()]
+            for subject, timepoint, day, value in zip(rows.subject_id, rows.timepoint,
+                                                      rows.day, rows.value, strict=True):
+                listed = listing[(listing.subject_id == subject)
+                                 & (listing.kind == endpoint.name)]
+                end = day if pd.notna(day) else trial.timepoint(timepoint).day
+                assert (listed.day <= end).sum() == value, (trial_id, endpoint.name)
+
+
+def test_listing_of_a_custom_trial_lists_its_own_events():
+    """The listing evaluates the trial's definitions: a stricter severe flare in a custom
+    trial lists fewer visits."""
+    trial = ep.get_trial("NCT03917797")
+    strict = trial.model_copy(update={"id": "STRICT", "criteria": {
+        **trial.criteria, "flare_severe": ep.TrialDefinition.model_validate(
+            {**trial.model_dump(), "criteria": {**trial.model_dump()["criteria"],
+             "flare_severe": {"variable": "sledai", "op": ">", "value": 15}}}
+        ).criteria["flare_severe"]}})
+    visits = pd.DataFrame({"subject_id": ["S1"] * 3, "day": [0, 28, 56],
+                           "sledai": [4, 14, 16]})
+    default = ep.flare_events(visits, trial=trial)
+    custom = ep.flare_events(visits, trial=strict)
+    assert set(default[default.kind == "flare_severe"].day) == {28, 56}
+    assert set(custom[custom.kind == "flare_severe"].day) == {56}

@@ -136,11 +136,11 @@ def test_event_chart(visits, results, tmp_path):
     (subjects,) = [c for c in ax.collections if isinstance(c, LineCollection)]
     assert len(subjects.get_segments()) == 4
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3", "4"]
-    mild = line(ax, "mild/moderate flare")
+    mild = line(ax, "flare mild moderate")
     assert (list(mild.get_xdata()), list(mild.get_ydata())) == ([30.0], [1.0])
-    severe = line(ax, "severe flare")
+    severe = line(ax, "flare severe")
     assert (list(severe.get_xdata()), list(severe.get_ydata())) == ([166.0], [2.0])
-    bilag = line(ax, "BILAG new B flare")
+    bilag = line(ax, "bilag flare renal")
     assert (list(bilag.get_xdata()), list(bilag.get_ydata())) == ([27.0], [3.0])
     # failures of subjects 2 and 3 at their week-24 visits, once each (not again at month 12)
     failure = line(ax, "treatment failure (assessment visit)")

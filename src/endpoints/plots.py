@@ -34,10 +34,10 @@ from .summary import NO_GROUP, _groups, summarize
 
 #: flare kind of :func:`endpoints.flare_events` -> (marker, colour)
 FLARE_MARKERS = {
-    "mild/moderate": ("o", "tab:orange"),
-    "severe": ("o", "tab:red"),
-    "BILAG new B": ("s", "tab:purple"),
-    "BILAG new A": ("D", "tab:brown"),
+    "flare_mild_moderate": ("o", "tab:orange"),
+    "flare_severe": ("o", "tab:red"),
+    "bilag_flare_nonrenal": ("s", "tab:purple"),
+    "bilag_flare_renal": ("D", "tab:brown"),
 }
 #: markers of the result endpoints, in turn
 FAILURE_MARKERS = ("X", "P", "*", "v", "^")
@@ -202,7 +202,7 @@ def event_chart(
     """Plot one horizontal line per subject over follow-up with its flares and failures.
 
     Flares are those of :func:`endpoints.flare_events` (SELENA Flare Index by SLEDAI,
-    BILAG new A / new B), at the visit where they were seen. Failures come from
+    BILAG flares), at the visit where they were seen. Failures come from
     `results`: for each subject and endpoint, the first timepoint with a True result,
     marked at its assessment visit day (the failure happened by then), or, for
     time-to-event endpoints, at the event day (``value``).
@@ -232,7 +232,7 @@ def event_chart(
     ...                        "sledai": [4, 8, 8, 6, 6, 16]})
     >>> fig = event_chart(visits, by=None)
     >>> sorted(line.get_label() for line in fig.axes[0].get_lines())
-    ['mild/moderate flare', 'severe flare']
+    ['flare mild moderate', 'flare severe']
     """
     for column in ("subject_id", "day"):
         if column not in visits.columns:
@@ -261,7 +261,7 @@ def event_chart(
         if len(hits):
             ax.plot(hits["day"].to_numpy(dtype=float),
                     row[hits["subject_id"].astype(str)].to_numpy(), linestyle="none",
-                    marker=marker, color=c, markersize=7, label=f"{kind} flare")
+                    marker=marker, color=c, markersize=7, label=kind.replace("_", " "))
     if results is not None:
         groups = _failures(results, endpoints, trial).groupby("endpoint", sort=True)
         for i, (name, hits) in enumerate(groups):
