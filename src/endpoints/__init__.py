@@ -15,7 +15,6 @@ from .clinical import (
     compute_egfr_schwartz,
 )
 from .definitions import TrialDefinition
-from .engine import score
 from .errors import (
     DefinitionError,
     EndpointsError,
@@ -25,6 +24,7 @@ from .errors import (
 )
 from .listings import flare_events
 from .registry import get_trial, list_trials, load_trial, register
+from .scoring import score
 from .simulate import simulate
 from .summary import summarize
 

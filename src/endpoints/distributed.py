@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import engine, registry
 from .definitions import TrialDefinition
 from .errors import EndpointsWarning, InputError
 from .inputs.text import encode
@@ -67,8 +68,6 @@ def score(
     """
     import dask
     import dask.dataframe as dd
-
-    from . import engine, registry
 
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     meds_is_dask = is_dask_dataframe(medications)
@@ -147,8 +146,6 @@ def _score_partition(part: pd.DataFrame, meds, *, definition: TrialDefinition,
                      partition_info=None) -> pd.DataFrame:
     """Score one partition (all visits and records of its subjects) with the pandas
     scorer; a partition without visits may still hold subjects of the medications."""
-    from . import engine
-
     if isinstance(meds, dict):  # a pandas table split by partition: this one's records
         number = None if partition_info is None else partition_info["number"]
         meds = meds.get(number, meds[None])

@@ -16,6 +16,7 @@ from .inputs.visits import Visits, check_visits
 from .kinds import change, doses, events, response
 from .kinds.base import Block, at_assessment
 from .nodes import Outcome, evaluate, variables
+from .results import COLUMNS
 
 #: endpoint kind -> evaluator(visits, trial, endpoint, timepoint) -> Block
 FAMILIES: dict[str, Callable[..., Block]] = {
@@ -32,8 +33,6 @@ FAMILIES: dict[str, Callable[..., Block]] = {
 BLOCK_ROWS = 2**20
 
 NO_VISITS = "no visits"
-RESULT_COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result",
-                  "category", "value", "reason")
 
 
 def score(
@@ -45,51 +44,8 @@ def score(
     units: Mapping[str, str] | None = None,
     drug_classes: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Score every endpoint of a trial for every subject of a visit table.
-
-    Parameters
-    ----------
-    visits : DataFrame or dask DataFrame
-        Wide visit table (one row per subject per visit), canonical columns or mapped
-        with `columns`. A dask DataFrame is scored partition by partition after
-        partitioning by subject, and a lazy dask DataFrame is returned.
-    trial : str or TrialDefinition
-        A registered trial ID, or a definition object.
-    medications : DataFrame, optional
-        Dosing records (SPEC section 2). A subject with records and no visits is still
-        scored: not evaluable, reason "no visits".
-    columns : mapping, optional
-        User column name -> canonical name.
-    units : mapping, optional
-        Column -> unit of its values when not the canonical one.
-    drug_classes : mapping, optional
-        Drug names of the medications table -> a known drug (``"prednisone"``) or class
-        (``"immunosuppressant"``, ``"rituximab"``, ``"other"``), for names the drug
-        dictionary does not know.
-
-    Returns
-    -------
-    DataFrame
-        One row per subject x endpoint x timepoint with columns ``trial_id``,
-        ``subject_id``, ``endpoint``, ``timepoint``, ``day``, ``result``, ``category``,
-        ``value`` and ``reason``, sorted by subject, endpoint and timepoint day.
-
-    Examples
-    --------
-    >>> import endpoints as ep
-    >>> visits = pd.DataFrame({"subject_id": ["S1", "S1"], "day": [0, 84],
-    ...                        "upcr": [3.0, 0.4], "egfr": [90.0, 80.0]})
-    >>> import warnings; warnings.simplefilter("ignore", ep.EndpointsWarning)  # no c3 etc.
-    >>> out = ep.score(visits, "NCT03580291")
-    >>> row = out[(out.endpoint == "renal_response") & (out.timepoint == "week 12")]
-    >>> row[["day", "result", "category"]].to_dict("records")
-    [{'day': 84, 'result': True, 'category': 'CR'}]
-    """
-    from . import distributed  # imports dask only when a dask DataFrame is scored
-
-    if distributed.is_dask_dataframe(visits):  # -> lazy dask DataFrame, same columns
-        return distributed.score(visits, trial, medications=medications, columns=columns,
-                                 units=units, drug_classes=drug_classes)
+    """Score a pandas visit table: the engine behind :func:`endpoints.score` (which
+    sends dask DataFrames to :mod:`endpoints.distributed`); the same arguments."""
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
     needed = set().union(*needs.values())
@@ -102,7 +58,7 @@ def score(
     if lacking:
         warnings.warn(
             f"columns not provided: {', '.join(lacking)}; endpoints needing them are not "
-            "evaluable", EndpointsWarning, stacklevel=2,
+            "evaluable", EndpointsWarning, stacklevel=3,
         )
     tasks = sorted(
         ((e, definition.timepoint(label)) for e in definition.endpoints for label in e.timepoints),
@@ -197,4 +153,4 @@ def _assemble(v: Visits, trial_id: str, tasks: list, blocks: list[Block]) -> pd.
         "value": pd.arrays.FloatingArray(value.astype(np.float64), np.isnan(value)),
         "reason": categories([blk.reason for blk in blocks]),
     }
-    return pd.DataFrame(table, columns=list(RESULT_COLUMNS))
+    return pd.DataFrame(table, columns=list(COLUMNS))

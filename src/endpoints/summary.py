@@ -21,12 +21,12 @@ from .definitions import Categorical, TrialDefinition
 from .errors import InputError
 from .inputs.days import study_days
 from .inputs.text import encode
-from .results import check_results
+from .results import COLUMNS, check_results
 
 MISSING_OPTIONS = ("non_responder", "observed")
 NO_GROUP = "<NA>"
-RESULT_COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "result", "category",
-                  "value")
+#: the columns of a result table a summary reads (the reason, when present, too)
+RESULT_COLUMNS = tuple(c for c in COLUMNS if c not in ("day", "reason"))
 KEYS = ("trial_id", "endpoint", "timepoint")
 STAT_COLUMNS = (
     "kind", "category", "n", "responders", "count", "proportion", "ci_low", "ci_high",

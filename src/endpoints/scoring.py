@@ -1,0 +1,67 @@
+"""``score``, the entry point: a dask DataFrame is scored by :mod:`endpoints.distributed`
+(partition by partition, lazily), anything else by :mod:`endpoints.engine`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from . import distributed, engine
+from .definitions import TrialDefinition
+
+
+def score(
+    visits: pd.DataFrame,
+    trial: str | TrialDefinition,
+    *,
+    medications: pd.DataFrame | None = None,
+    columns: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    drug_classes: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Score every endpoint of a trial for every subject of a visit table.
+
+    Parameters
+    ----------
+    visits : DataFrame or dask DataFrame
+        Wide visit table (one row per subject per visit), canonical columns or mapped
+        with `columns`. A dask DataFrame is scored partition by partition after
+        partitioning by subject, and a lazy dask DataFrame is returned.
+    trial : str or TrialDefinition
+        A registered trial ID, or a definition object.
+    medications : DataFrame, optional
+        Dosing records (SPEC section 2). A subject with records and no visits is still
+        scored: not evaluable, reason "no visits".
+    columns : mapping, optional
+        User column name -> canonical name.
+    units : mapping, optional
+        Column -> unit of its values when not the canonical one.
+    drug_classes : mapping, optional
+        Drug names of the medications table -> a known drug (``"prednisone"``) or class
+        (``"immunosuppressant"``, ``"rituximab"``, ``"other"``), for names the drug
+        dictionary does not know.
+
+    Returns
+    -------
+    DataFrame
+        One row per subject x endpoint x timepoint with columns ``trial_id``,
+        ``subject_id``, ``endpoint``, ``timepoint``, ``day``, ``result``, ``category``,
+        ``value`` and ``reason``, sorted by subject, endpoint and timepoint day.
+
+    Examples
+    --------
+    >>> import endpoints as ep
+    >>> visits = pd.DataFrame({"subject_id": ["S1", "S1"], "day": [0, 84],
+    ...                        "upcr": [3.0, 0.4], "egfr": [90.0, 80.0]})
+    >>> import warnings; warnings.simplefilter("ignore", ep.EndpointsWarning)  # no c3 etc.
+    >>> out = ep.score(visits, "NCT03580291")
+    >>> row = out[(out.endpoint == "renal_response") & (out.timepoint == "week 12")]
+    >>> row[["day", "result", "category"]].to_dict("records")
+    [{'day': 84, 'result': True, 'category': 'CR'}]
+    """
+    options = {"medications": medications, "columns": columns, "units": units,
+               "drug_classes": drug_classes}
+    if distributed.is_dask_dataframe(visits):  # -> lazy dask DataFrame, same columns
+        return distributed.score(visits, trial, **options)
+    return engine.score(visits, trial, **options)
