@@ -315,6 +315,15 @@ def test_medications_with_a_duplicate_column_are_an_error(column):
     assert info.value.column == column and "more than once" in str(info.value)
 
 
+@pytest.mark.parametrize("label", [np.nan, None])
+def test_a_column_without_a_name_is_an_error(label):
+    """A nameless column (NaN or None label) is a malformed table, on every path."""
+    visits = visits_of()
+    visits[label] = 1.0
+    with pytest.raises(ep.InputError, match="has no name"):
+        quiet_score(visits, MISLE)
+
+
 def test_multi_level_column_labels_are_an_error():
     visits = visits_of()
     visits.columns = pd.MultiIndex.from_tuples([("id", "subject_id"), ("time", "day")])

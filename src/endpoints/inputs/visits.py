@@ -374,7 +374,19 @@ def _table(table, name: str, problems: Problems) -> pd.DataFrame | None:
     if len(duplicated):
         problems.add(duplicated[0], f"column appears more than once in the {name}")
         return None
+    nameless = [i for i, label in enumerate(table.columns) if _no_label(label)]
+    if nameless:
+        label = table.columns[nameless[0]]
+        problems.add(f"({name})", f"column {nameless[0]} has no name ({label!r})")
+        return None
     return table
+
+
+def _no_label(label) -> bool:
+    try:
+        return label is None or bool(pd.isna(label))
+    except (TypeError, ValueError):  # a tuple or another odd label: a name all the same
+        return False
 
 
 def _mapping(given, name: str, problems: Problems) -> dict | None:
