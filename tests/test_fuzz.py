@@ -895,6 +895,16 @@ def cases(draw, *, meds: bool | None = None, max_defects: int = 3,
         elif what == "zero_rows":
             frame = frame.iloc[:0]
             case.must_fail = [e for e in case.must_fail if not e.value_level]
+    if frame.columns.nlevels == 1 and isinstance(case.columns, dict):
+        # a mapping may supply a required column that a later defect dropped (or whose
+        # clash a later drop removed): then the table is valid, and its subjects are
+        # those of the mapped column
+        supplied = {t: u for u, t in case.columns.items() if u in frame.columns}
+        case.must_fail = [e for e in case.must_fail if not (
+            e.why == "required column missing" and e.columns <= set(supplied)
+            and not e.columns & set(frame.columns))]
+        if "subject_id" in supplied and "subject_id" not in frame.columns:
+            case.subject_column = supplied["subject_id"]
     if frame.columns.nlevels > 1 or case.subject_column not in frame.columns:
         case.subjects_known = frame.columns.nlevels == 1
     case.visits = frame
