@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -309,7 +310,7 @@ class _Plan:
 
         def block(lo: int, hi: int, stream: np.random.SeedSequence) -> dict[str, object]:
             rng = np.random.default_rng(stream)
-            return _Simulation(self, slice(lo, hi), rng, dropout, missing).run()
+            return _simulate_block(self, slice(lo, hi), rng, dropout, missing)
 
         tasks = bounds[:-1], bounds[1:], streams
         if len(streams) == 1 or THREADS < 2:
@@ -337,21 +338,27 @@ class _Plan:
         return pd.DataFrame(columns, copy=False)  # one block per column: no copying
 
 
-class _Simulation:
-    """One block of subjects of a plan.
+@dataclass
+class _Block:
+    """The draw of one block of subjects: its random stream, its grid of (subjects x
+    planned visits), the visits attended once dropout is drawn, and the columns kept.
 
     Per-visit quantities are float32 matrices of shape (subjects, planned visits); a
-    column keeps the attended visits, converted to float64 and rounded to the
-    precision a lab would report.
+    column keeps the attended visits, converted to float64 and rounded to the precision
+    a lab would report.
     """
 
-    def __init__(self, plan: _Plan, subjects: slice, rng: np.random.Generator,
-                 dropout: float, missing: float) -> None:
-        self.plan, self.subjects, self.rng = plan, subjects, rng
-        self.dropout, self.missing = dropout, missing
-        self.columns: dict[str, object] = {}
+    rng: np.random.Generator
+    n: int
+    k: int
+    missing: float
+    attended: np.ndarray | None = None
+    columns: dict[str, object] = field(default_factory=dict)
 
-    # --- helpers -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, self.k)
+
     def normal(self, scale: float = 1.0) -> np.ndarray:
         """Independent N(0, scale^2) noise per subject and visit."""
         out = self.rng.standard_normal(self.shape, dtype=np.float32)
@@ -387,240 +394,294 @@ class _Simulation:
         self.columns[name] = (values, gone) if name in MISSABLE and values.dtype == bool \
             else values
 
-    # --- the draw ------------------------------------------------------------------
-    def run(self) -> dict[str, object]:
-        self.design()
-        self.latent()
-        self.renal()
-        self.serology()
-        self.domains()
-        self.treatments()
-        self.outcomes()
-        self.identifiers()
-        return self.columns
 
-    def design(self) -> None:
-        """Arms and visit days."""
-        plan = self.plan
-        self.arm_codes = plan.arm_codes[self.subjects]
-        self.experimental = plan.experimental[self.subjects]
-        self.n = n = len(self.arm_codes)
-        self.k = k = len(plan.schedule)
-        self.shape = (n, k)
-        self.post = plan.schedule > 0  # post-baseline planned visits
-        self.first_post = int(np.argmax(self.post)) if self.post.any() else k
-        limits = plan.limits
-        jitter = np.clip(np.rint(self.normal(0.5) * limits), -limits, limits).astype(np.int64)
-        self.day = plan.schedule + jitter
-        self.t = np.maximum(self.day, 0).astype(np.float32)
+@dataclass(frozen=True)
+class _Design:
+    """Arms and visit days of a block (output of :func:`_design`)."""
 
-    def latent(self) -> None:
-        """Response depths, demographics, dropout and flares."""
-        n, rng = self.n, self.rng
-        self.renal_population = self.plan.renal_population
-        shift = np.where(self.experimental, EXPERIMENTAL_EFFECT, CONTROL_EFFECT)
-        z = rng.normal(size=n)
+    arm_codes: np.ndarray
+    experimental: np.ndarray
+    post: np.ndarray  # post-baseline planned visits
+    first_post: int
+    day: np.ndarray  # (subjects, visits) study days
+    t: np.ndarray  # days since day 0, float32
 
-        def depth(spread: float) -> np.ndarray:
-            # fraction of the activity that goes away (negative: worsening)
-            return 1.15 * _expit(shift + 1.3 * z + rng.normal(0.0, spread, n)) - 0.15
 
-        self.depth_renal, self.depth_extrarenal = depth(0.6), depth(0.6)
-        self.depth_serology, self.depth_qol = depth(0.8), depth(1.0)
-        tau = rng.uniform(40.0, 120.0, n)
-        self.f = 1.0 - np.exp(-self.t / _col(tau))  # fraction of the response reached
-        # informative dropout: poor responders stop more often
-        weight = 1.5 - np.clip(self.depth_renal, 0.0, 1.0)
-        p = np.clip(self.dropout * weight / weight.mean(), 0.0, 1.0)
-        # systematic sampling: each subject drops out with probability p, and the number
-        # of dropouts is the expected number (rounded), in every arm
-        steps = np.floor(np.cumsum(np.r_[rng.random(), p]))
-        drops = (np.diff(steps) > 0) & (self.first_post < self.k)
-        low, high = self.first_post - 1, self.k - 2  # day 0 .. the second-last visit
-        last = np.where(drops, rng.integers(low, max(high, low) + 1, n), self.k - 1)
-        self.attended = np.arange(self.k)[None, :] <= last[:, None]
-        self.counts = self.attended.sum(axis=1)
-        # demographics
-        self.sex_f = rng.random(n) < 0.88
-        self.age = np.clip(np.rint(rng.normal(35.0, 11.0, n)), 18, 75).astype(np.int64)
-        weight0 = np.where(self.sex_f, rng.normal(64.0, 12.0, n), rng.normal(77.0, 13.0, n))
-        self.keep("weight", _col(np.clip(weight0, 38.0, 150.0)) * np.exp(self.normal(0.015)), 1)
-        self.renal_involved = rng.random(n) < (1.0 if self.renal_population else 0.3)
-        # flares: a post-baseline visit may start one, renal or extra-renal; an extra-renal
-        # flare hits the subject's flare-prone domain
-        p_flare = np.where(self.experimental, 0.022, 0.032) * (
-            1.6 - np.clip(self.depth_extrarenal, 0.0, 1.0))
-        starts = (self.uniform() < _col(p_flare)) & self.post
-        intensity = rng.uniform(0.6, 1.5, self.shape).astype(np.float32) * starts
-        renal_flare = self.renal_involved[:, None] & (self.uniform() < 0.5)
-        self.flare_prone = rng.choice(len(_FLARE_DOMAINS), size=n, p=list(_FLARE_DOMAINS.values()))
-        self.flare_start = intensity
-        self.flare_renal = _decay(np.where(renal_flare, intensity, 0.0))
-        self.flare_extrarenal = _decay(np.where(renal_flare, 0.0, intensity))
-        self.flare_any = self.flare_renal + self.flare_extrarenal
+@dataclass(frozen=True)
+class _Course:
+    """Each subject's course (output of :func:`_course`): response depths and timing,
+    dropout, demographics and flares."""
 
-    def renal(self) -> None:
-        """Proteinuria, urine sediment, creatinine, albumin and the renal BILAG domain."""
-        rng, n = self.rng, self.n
-        renal = self.renal_involved
-        upcr0 = np.where(renal, np.clip(np.exp(rng.normal(np.log(2.4), 0.55, n)), 0.6, 8.0),
-                         np.clip(np.exp(rng.normal(np.log(0.15), 0.5, n)), 0.04, 0.45))
-        multiplier = np.maximum(0.03, 1.0 - _col(self.depth_renal) * self.f)
-        multiplier *= 1.0 + 1.8 * self.flare_renal
-        upcr = 0.06 + _col(upcr0 - 0.06) * multiplier * np.exp(self.wobble(0.2, 0.5))
-        self.keep("upcr", upcr, 2, missable=True)
-        excretion = np.where(self.sex_f, 1.0, 1.35)  # g creatinine per day
-        self.keep("proteinuria_24h", upcr * _col(excretion) * np.exp(self.normal(0.15)), 2,
-                  missable=True)
-        rbc0 = np.where(renal, np.exp(rng.normal(np.log(10.0), 0.8, n)),
-                        np.exp(rng.normal(np.log(1.5), 0.7, n)))
-        wbc0 = np.where(renal, np.exp(rng.normal(np.log(4.0), 0.8, n)),
-                        np.exp(rng.normal(np.log(2.0), 0.7, n)))
-        sediment = multiplier ** 1.2
-        rbc = np.rint(_col(rbc0) * sediment * np.exp(self.wobble(0.2, 0.8)))
-        wbc = np.rint(_col(wbc0) * sediment * np.exp(self.wobble(0.2, 0.8)))
-        self.keep("urine_rbc", rbc, missable=True)
-        self.keep("urine_wbc", wbc, missable=True)
-        # RBC casts come with heavy (expected, not measured) activity, and persist
-        expected = 1.0 + 0.9 * np.log2((0.06 + _col(upcr0 - 0.06) * multiplier) / 0.35)
-        p_casts = np.clip(0.25 * (expected - 2.2), 0.0, 0.6)
-        casts = (0.9 * _col(rng.random(n)) + 0.1 * self.uniform()) < p_casts
-        self.keep("rbc_casts", casts, missable=True)
-        # creatinine: stable or improving in responders, creeping up in poor ones
-        creat0 = np.exp(rng.normal(np.log(np.where(self.sex_f, 0.78, 0.98)), 0.22, n))
-        creat0 = np.clip(creat0 * np.where(renal, np.exp(rng.normal(0.15, 0.2, n)), 1.0),
-                         0.4, 3.0)
-        progression = np.where(self.depth_renal < 0.2, rng.uniform(0.0, 0.45, n), 0.0)
-        creat = _col(creat0) * (1.0 + _col(progression) * self.t / 365.0)
-        creat *= 1.0 - _col(0.08 * np.clip(self.depth_renal, 0.0, 1.0)) * self.f
-        creat *= (1.0 + 0.15 * self.flare_renal) * np.exp(self.normal(0.06))
-        self.keep("creatinine", creat, 2, missable=True)
-        alb0 = np.clip(rng.normal(4.1, 0.3, n) - 0.3 * np.minimum(upcr0, 6.0), 1.5, 4.8)
-        albumin = 4.2 - _col(4.2 - alb0) * np.minimum(multiplier, 1.5) + self.normal(0.15)
-        self.keep("serum_albumin", np.clip(albumin, 1.0, 5.5), 1, missable=True)
-        activity = 1.0 + 0.9 * np.log2(upcr / 0.35) + 0.5 * (rbc > 5)
-        self.renal_grade = self.grades(activity, renal | (rng.random(n) < 0.1))
-        self.sledai = (4 * ((upcr > 0.5).view(np.int8) + (rbc > 5).view(np.int8)
-                            + (wbc > 5).view(np.int8) + casts.view(np.int8))).astype(np.int16)
+    renal_population: bool
+    depth_renal: np.ndarray
+    depth_extrarenal: np.ndarray
+    depth_serology: np.ndarray
+    depth_qol: np.ndarray
+    f: np.ndarray  # fraction of the response reached at each visit
+    counts: np.ndarray  # visits attended
+    sex_f: np.ndarray
+    age: np.ndarray
+    renal_involved: np.ndarray
+    flare_prone: np.ndarray
+    flare_start: np.ndarray
+    flare_renal: np.ndarray
+    flare_extrarenal: np.ndarray
+    flare_any: np.ndarray
 
-    def serology(self) -> None:
-        """Complement C3 / C4 (mg/dL) and anti-dsDNA (IU/mL)."""
-        rng, n = self.rng, self.n
-        multiplier = np.maximum(0.05, 1.0 - _col(self.depth_serology) * self.f)
-        multiplier *= 1.0 + 0.5 * self.flare_any
-        c3_0 = np.clip(rng.normal(np.where(self.renal_involved, 66.0, 78.0), 18.0, n), 20.0,
-                       150.0)
-        c3 = np.maximum(105.0 - _col(105.0 - c3_0) * multiplier + self.normal(6.0), 5.0)
-        c4_0 = np.clip(rng.normal(10.0, 4.0, n), 1.5, 40.0)
-        c4 = np.maximum(22.0 - _col(22.0 - c4_0) * multiplier + self.normal(1.5), 1.0)
-        dsdna0 = np.clip(np.exp(rng.normal(np.log(120.0), 0.9, n)), 5.0, 2000.0)
-        dsdna = _col(dsdna0) * (0.15 + 0.85 * multiplier) * np.exp(self.wobble(0.15, 0.7))
-        self.keep("c3", c3, 0, missable=True)
-        self.keep("c4", c4, 1, missable=True)
-        self.keep("anti_dsdna", dsdna, 0, missable=True)
-        self.sledai += (2 * (((c3 < 90.0) | (c4 < 16.0)).view(np.int8)
-                             + (dsdna > 30.0).view(np.int8))).astype(np.int16)
 
-    def grades(self, activity: np.ndarray, history: np.ndarray) -> np.ndarray:
-        """BILAG grade codes (0 = A .. 4 = E) of latent activity: A >= 3.5, B >= 2.5,
-        C >= 1.5, else D once the domain was ever involved, E if never."""
-        involved = np.logical_or.accumulate(activity >= 1.5, axis=1) | history[:, None]
-        code = np.full(activity.shape, 3, dtype=np.int8)
-        for threshold in (1.5, 2.5, 3.5):
-            code -= activity >= threshold
-        code[(code == 3) & ~involved] = 4
-        return code
+def _simulate_block(plan: _Plan, subjects: slice, rng: np.random.Generator, dropout: float,
+                    missing: float) -> dict[str, object]:
+    """The columns of one block of subjects: the stages in their order, each with its
+    inputs and outputs explicit (the order fixes the random stream)."""
+    block = _Block(rng, n=len(plan.arm_codes[subjects]), k=len(plan.schedule),
+                   missing=missing)
+    design = _design(plan, subjects, block)
+    course = _course(plan, design, block, dropout)
+    renal_grade, sledai = _renal(design, course, block)
+    sledai = _serology(course, sledai, block)
+    _domains(course, renal_grade, sledai, block)
+    prednisone = _treatments(design, course, block)
+    _outcomes(design, course, prednisone, block)
+    _identifiers(subjects, design, course, block)
+    return block.columns
 
-    def domains(self) -> None:
-        """BILAG grades of the nine domains; SLEDAI (renal + serology + extra-renal items)
-        and the PGA, which follows SLEDAI."""
-        rng, n = self.rng, self.n
-        population = 0 if self.renal_population else 1
-        multiplier = np.maximum(0.1, 1.0 - _col(self.depth_extrarenal) * self.f)
-        for domain in BILAG_DOMAINS:
-            if domain == "renal":
-                code = self.renal_grade
-            else:
-                p = np.array(_BASELINE_GRADES[domain][population])
-                grade0 = rng.choice(5, size=n, p=p / p.sum())
-                a0 = _GRADE_ACTIVITY[grade0] + np.where(grade0 < 3, rng.normal(0.0, 0.2, n), 0.0)
-                activity = _col(a0) * multiplier + self.wobble(0.15, 0.7) * (grade0 < 4)[:, None]
-                prone = self.flare_prone == list(_FLARE_DOMAINS).index(domain)
-                activity[prone] += 2.6 * self.flare_extrarenal[prone]
-                code = self.grades(activity, grade0 < 4)
-                points = np.array([*_SLEDAI_POINTS[domain], 0, 0, 0], dtype=np.int16)
-                self.sledai += points[code]
-            self.columns[f"bilag_{domain}"] = code[self.attended]
-        sledai = np.minimum(self.sledai, 105)
-        self.keep("sledai", sledai.astype(np.int64))
-        severity = np.exp(rng.normal(0.0, 0.2, n))
-        pga = 0.25 + 0.11 * sledai * _col(severity) + self.normal(0.15)
-        self.keep("pga", np.clip(pga, 0.0, 3.0), 1)
 
-    def treatments(self) -> None:
-        """Prednisone taper, mycophenolate, new immunosuppressants and rituximab."""
-        rng, n = self.rng, self.n
-        response = np.clip(np.where(self.renal_involved, self.depth_renal,
-                                    self.depth_extrarenal), 0.0, 1.0)
-        start = rng.choice(np.array([10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0]), size=n,
-                           p=[0.04, 0.08, 0.20, 0.14, 0.24, 0.18, 0.07, 0.05])
-        start = np.where(rng.random(n) < 0.04, 0.0, start)
-        target = rng.choice(np.array([0.0, 2.5, 5.0, 7.5, 10.0]), size=n,
-                            p=[0.15, 0.07, 0.43, 0.20, 0.15])
-        fails = rng.random(n) < 0.04 + 0.16 * (1.0 - response)  # cannot taper to <= 10
-        target = np.where(fails, rng.choice(np.array([12.5, 15.0, 20.0]), size=n), target)
-        target = np.minimum(target, start)
-        reach = rng.uniform(70.0, 180.0, n)  # day the taper reaches its target
-        remaining = np.clip(1.0 - self.t / _col(reach), 0.0, 1.0) ** 1.3
-        dose = _col(target) + _col(start - target) * remaining
-        # a flare may need a rescue dose of 20-30 mg/day, halved at each following visit
-        rescue = (self.uniform() < 0.6) & (self.flare_start > 0)
-        level = _decay(np.where(rescue, 20.0 * np.maximum(self.flare_start, 1.0), 0.0), 0.5)
-        dose = np.maximum(dose, np.where(level >= 2.5, level, 0.0))
-        dose = np.round(dose / 2.5) * 2.5 * _col(start > 0)
-        self.prednisone = dose
-        self.keep("prednisone", dose)
-        mmf0 = rng.choice(np.array([1000.0, 1500.0, 2000.0, 2500.0, 3000.0]), size=n,
-                          p=[0.05, 0.15, 0.55, 0.05, 0.20])
-        down = (self.uniform() < 0.02 + _col(0.04 * response)) & self.post
-        up = (self.uniform() < 0.3) & (self.flare_start > 0)
-        steps = np.cumsum(up, axis=1, dtype=np.int8) - np.cumsum(down, axis=1, dtype=np.int8)
-        self.keep("immunosuppressant_dose", np.clip(_col(mmf0) + 500.0 * steps, 500.0, 3000.0))
-        flare = self.flare_start > 0
-        worse = (self.depth_renal < 0.1)[:, None] & (self.t > 84)
-        new = (self.uniform() < 0.003 + 0.08 * flare + 0.02 * worse) & self.post
-        rituximab = (self.uniform() < 0.002 + 0.05 * flare + 0.01 * worse) & self.post
-        self.keep("new_immunosuppressant", new)
-        self.keep("rituximab", rituximab)
+def _design(plan: _Plan, subjects: slice, block: _Block) -> _Design:
+    """Arms and visit days."""
+    post = plan.schedule > 0
+    limits = plan.limits
+    jitter = np.clip(np.rint(block.normal(0.5) * limits), -limits, limits).astype(np.int64)
+    day = plan.schedule + jitter
+    return _Design(arm_codes=plan.arm_codes[subjects],
+                   experimental=plan.experimental[subjects], post=post,
+                   first_post=int(np.argmax(post)) if post.any() else block.k, day=day,
+                   t=np.maximum(day, 0).astype(np.float32))
 
-    def outcomes(self) -> None:
-        """Patient-reported outcomes and the SLICC damage index."""
-        rng, n = self.rng, self.n
-        gain = _col(np.maximum(0.0, self.depth_qol)) * self.f - 0.3 * self.flare_any
 
-        def score(mean: float, sd: float, change: float, low: float, high: float,
-                  noise: float) -> np.ndarray:
-            base = _col(np.clip(rng.normal(mean, sd, n), low, high))
-            return np.clip(base + change * gain + self.normal(noise), low, high)
+def _course(plan: _Plan, design: _Design, block: _Block, dropout: float) -> _Course:
+    """Response depths, demographics, dropout (sets the block's attended visits) and
+    flares."""
+    n, k, rng = block.n, block.k, block.rng
+    shift = np.where(design.experimental, EXPERIMENTAL_EFFECT, CONTROL_EFFECT)
+    z = rng.normal(size=n)
 
-        self.keep("sf36", score(48.0, 14.0, 15.0, 0.0, 100.0, 4.0), 1, missable=True)
-        self.keep("lupusqol", score(58.0, 16.0, 12.0, 0.0, 100.0, 4.0), 1, missable=True)
-        self.keep("lupuspro", score(60.0, 14.0, 10.0, 0.0, 100.0, 4.0), 1, missable=True)
-        self.keep("promis_fatigue", score(58.0, 8.0, -6.0, 29.0, 84.0, 3.0), 1, missable=True)
-        self.keep("promis_pain", score(57.0, 8.0, -5.0, 38.0, 78.0, 3.0), 1, missable=True)
-        self.keep("promis_depression", score(54.0, 8.0, -4.0, 37.0, 82.0, 3.0), 1,
-                  missable=True)
-        p_damage = 0.008 + 0.0006 * self.prednisone + 0.02 * (self.flare_start > 0)
-        damage = (self.uniform() < p_damage) & self.post
-        slicc = rng.poisson(0.7, n)[:, None] + np.cumsum(damage, axis=1, dtype=np.int16)
-        self.keep("slicc_di", slicc.astype(np.int64))
+    def depth(spread: float) -> np.ndarray:
+        # fraction of the activity that goes away (negative: worsening)
+        return 1.15 * _expit(shift + 1.3 * z + rng.normal(0.0, spread, n)) - 0.15
 
-    def identifiers(self) -> None:
-        """Subject, arm, day and demographics of each attended visit (category codes)."""
-        counts = self.counts
-        first = self.subjects.start
-        self.columns["subject_id"] = np.repeat(np.arange(first, first + self.n), counts)
-        self.columns["arm"] = np.repeat(self.arm_codes, counts)
-        self.keep("day", self.day)
-        self.columns["age"] = np.repeat(self.age, counts)
-        self.columns["sex"] = np.repeat((~self.sex_f).view(np.int8), counts)
+    depth_renal, depth_extrarenal = depth(0.6), depth(0.6)
+    depth_serology, depth_qol = depth(0.8), depth(1.0)
+    tau = rng.uniform(40.0, 120.0, n)
+    f = 1.0 - np.exp(-design.t / _col(tau))
+    # informative dropout: poor responders stop more often
+    weight = 1.5 - np.clip(depth_renal, 0.0, 1.0)
+    p = np.clip(dropout * weight / weight.mean(), 0.0, 1.0)
+    # systematic sampling: each subject drops out with probability p, and the number
+    # of dropouts is the expected number (rounded), in every arm
+    steps = np.floor(np.cumsum(np.r_[rng.random(), p]))
+    drops = (np.diff(steps) > 0) & (design.first_post < k)
+    low, high = design.first_post - 1, k - 2  # day 0 .. the second-last visit
+    last = np.where(drops, rng.integers(low, max(high, low) + 1, n), k - 1)
+    block.attended = np.arange(k)[None, :] <= last[:, None]
+    # demographics
+    sex_f = rng.random(n) < 0.88
+    age = np.clip(np.rint(rng.normal(35.0, 11.0, n)), 18, 75).astype(np.int64)
+    weight0 = np.where(sex_f, rng.normal(64.0, 12.0, n), rng.normal(77.0, 13.0, n))
+    block.keep("weight", _col(np.clip(weight0, 38.0, 150.0)) * np.exp(block.normal(0.015)), 1)
+    renal_involved = rng.random(n) < (1.0 if plan.renal_population else 0.3)
+    # flares: a post-baseline visit may start one, renal or extra-renal; an extra-renal
+    # flare hits the subject's flare-prone domain
+    p_flare = np.where(design.experimental, 0.022, 0.032) * (
+        1.6 - np.clip(depth_extrarenal, 0.0, 1.0))
+    starts = (block.uniform() < _col(p_flare)) & design.post
+    intensity = rng.uniform(0.6, 1.5, block.shape).astype(np.float32) * starts
+    renal_flare = renal_involved[:, None] & (block.uniform() < 0.5)
+    flare_prone = rng.choice(len(_FLARE_DOMAINS), size=n, p=list(_FLARE_DOMAINS.values()))
+    flare_renal = _decay(np.where(renal_flare, intensity, 0.0))
+    flare_extrarenal = _decay(np.where(renal_flare, 0.0, intensity))
+    return _Course(
+        renal_population=plan.renal_population, depth_renal=depth_renal,
+        depth_extrarenal=depth_extrarenal, depth_serology=depth_serology,
+        depth_qol=depth_qol, f=f, counts=block.attended.sum(axis=1), sex_f=sex_f, age=age,
+        renal_involved=renal_involved, flare_prone=flare_prone, flare_start=intensity,
+        flare_renal=flare_renal, flare_extrarenal=flare_extrarenal,
+        flare_any=flare_renal + flare_extrarenal)
+
+
+def _renal(design: _Design, course: _Course, block: _Block) -> tuple[np.ndarray, np.ndarray]:
+    """Proteinuria, urine sediment, creatinine, albumin; the renal BILAG grade codes and
+    the renal SLEDAI points."""
+    rng, n = block.rng, block.n
+    renal = course.renal_involved
+    upcr0 = np.where(renal, np.clip(np.exp(rng.normal(np.log(2.4), 0.55, n)), 0.6, 8.0),
+                     np.clip(np.exp(rng.normal(np.log(0.15), 0.5, n)), 0.04, 0.45))
+    multiplier = np.maximum(0.03, 1.0 - _col(course.depth_renal) * course.f)
+    multiplier *= 1.0 + 1.8 * course.flare_renal
+    upcr = 0.06 + _col(upcr0 - 0.06) * multiplier * np.exp(block.wobble(0.2, 0.5))
+    block.keep("upcr", upcr, 2, missable=True)
+    excretion = np.where(course.sex_f, 1.0, 1.35)  # g creatinine per day
+    block.keep("proteinuria_24h", upcr * _col(excretion) * np.exp(block.normal(0.15)), 2,
+               missable=True)
+    rbc0 = np.where(renal, np.exp(rng.normal(np.log(10.0), 0.8, n)),
+                    np.exp(rng.normal(np.log(1.5), 0.7, n)))
+    wbc0 = np.where(renal, np.exp(rng.normal(np.log(4.0), 0.8, n)),
+                    np.exp(rng.normal(np.log(2.0), 0.7, n)))
+    sediment = multiplier ** 1.2
+    rbc = np.rint(_col(rbc0) * sediment * np.exp(block.wobble(0.2, 0.8)))
+    wbc = np.rint(_col(wbc0) * sediment * np.exp(block.wobble(0.2, 0.8)))
+    block.keep("urine_rbc", rbc, missable=True)
+    block.keep("urine_wbc", wbc, missable=True)
+    # RBC casts come with heavy (expected, not measured) activity, and persist
+    expected = 1.0 + 0.9 * np.log2((0.06 + _col(upcr0 - 0.06) * multiplier) / 0.35)
+    p_casts = np.clip(0.25 * (expected - 2.2), 0.0, 0.6)
+    casts = (0.9 * _col(rng.random(n)) + 0.1 * block.uniform()) < p_casts
+    block.keep("rbc_casts", casts, missable=True)
+    # creatinine: stable or improving in responders, creeping up in poor ones
+    creat0 = np.exp(rng.normal(np.log(np.where(course.sex_f, 0.78, 0.98)), 0.22, n))
+    creat0 = np.clip(creat0 * np.where(renal, np.exp(rng.normal(0.15, 0.2, n)), 1.0),
+                     0.4, 3.0)
+    progression = np.where(course.depth_renal < 0.2, rng.uniform(0.0, 0.45, n), 0.0)
+    creat = _col(creat0) * (1.0 + _col(progression) * design.t / 365.0)
+    creat *= 1.0 - _col(0.08 * np.clip(course.depth_renal, 0.0, 1.0)) * course.f
+    creat *= (1.0 + 0.15 * course.flare_renal) * np.exp(block.normal(0.06))
+    block.keep("creatinine", creat, 2, missable=True)
+    alb0 = np.clip(rng.normal(4.1, 0.3, n) - 0.3 * np.minimum(upcr0, 6.0), 1.5, 4.8)
+    albumin = 4.2 - _col(4.2 - alb0) * np.minimum(multiplier, 1.5) + block.normal(0.15)
+    block.keep("serum_albumin", np.clip(albumin, 1.0, 5.5), 1, missable=True)
+    activity = 1.0 + 0.9 * np.log2(upcr / 0.35) + 0.5 * (rbc > 5)
+    renal_grade = _grades(activity, renal | (rng.random(n) < 0.1))
+    sledai = (4 * ((upcr > 0.5).view(np.int8) + (rbc > 5).view(np.int8)
+                   + (wbc > 5).view(np.int8) + casts.view(np.int8))).astype(np.int16)
+    return renal_grade, sledai
+
+
+def _serology(course: _Course, sledai: np.ndarray, block: _Block) -> np.ndarray:
+    """Complement C3 / C4 (mg/dL) and anti-dsDNA (IU/mL); SLEDAI with their points."""
+    rng, n = block.rng, block.n
+    multiplier = np.maximum(0.05, 1.0 - _col(course.depth_serology) * course.f)
+    multiplier *= 1.0 + 0.5 * course.flare_any
+    c3_0 = np.clip(rng.normal(np.where(course.renal_involved, 66.0, 78.0), 18.0, n), 20.0,
+                   150.0)
+    c3 = np.maximum(105.0 - _col(105.0 - c3_0) * multiplier + block.normal(6.0), 5.0)
+    c4_0 = np.clip(rng.normal(10.0, 4.0, n), 1.5, 40.0)
+    c4 = np.maximum(22.0 - _col(22.0 - c4_0) * multiplier + block.normal(1.5), 1.0)
+    dsdna0 = np.clip(np.exp(rng.normal(np.log(120.0), 0.9, n)), 5.0, 2000.0)
+    dsdna = _col(dsdna0) * (0.15 + 0.85 * multiplier) * np.exp(block.wobble(0.15, 0.7))
+    block.keep("c3", c3, 0, missable=True)
+    block.keep("c4", c4, 1, missable=True)
+    block.keep("anti_dsdna", dsdna, 0, missable=True)
+    return sledai + (2 * (((c3 < 90.0) | (c4 < 16.0)).view(np.int8)
+                          + (dsdna > 30.0).view(np.int8))).astype(np.int16)
+
+
+def _grades(activity: np.ndarray, history: np.ndarray) -> np.ndarray:
+    """BILAG grade codes (0 = A .. 4 = E) of latent activity: A >= 3.5, B >= 2.5,
+    C >= 1.5, else D once the domain was ever involved, E if never."""
+    involved = np.logical_or.accumulate(activity >= 1.5, axis=1) | history[:, None]
+    code = np.full(activity.shape, 3, dtype=np.int8)
+    for threshold in (1.5, 2.5, 3.5):
+        code -= activity >= threshold
+    code[(code == 3) & ~involved] = 4
+    return code
+
+
+def _domains(course: _Course, renal_grade: np.ndarray, sledai: np.ndarray,
+             block: _Block) -> None:
+    """BILAG grades of the nine domains; SLEDAI (renal + serology + extra-renal items)
+    and the PGA, which follows SLEDAI."""
+    rng, n = block.rng, block.n
+    population = 0 if course.renal_population else 1
+    multiplier = np.maximum(0.1, 1.0 - _col(course.depth_extrarenal) * course.f)
+    sledai = sledai.copy()
+    for domain in BILAG_DOMAINS:
+        if domain == "renal":
+            code = renal_grade
+        else:
+            p = np.array(_BASELINE_GRADES[domain][population])
+            grade0 = rng.choice(5, size=n, p=p / p.sum())
+            a0 = _GRADE_ACTIVITY[grade0] + np.where(grade0 < 3, rng.normal(0.0, 0.2, n), 0.0)
+            activity = _col(a0) * multiplier + block.wobble(0.15, 0.7) * (grade0 < 4)[:, None]
+            prone = course.flare_prone == list(_FLARE_DOMAINS).index(domain)
+            activity[prone] += 2.6 * course.flare_extrarenal[prone]
+            code = _grades(activity, grade0 < 4)
+            points = np.array([*_SLEDAI_POINTS[domain], 0, 0, 0], dtype=np.int16)
+            sledai += points[code]
+        block.columns[f"bilag_{domain}"] = code[block.attended]
+    sledai = np.minimum(sledai, 105)
+    block.keep("sledai", sledai.astype(np.int64))
+    severity = np.exp(rng.normal(0.0, 0.2, n))
+    pga = 0.25 + 0.11 * sledai * _col(severity) + block.normal(0.15)
+    block.keep("pga", np.clip(pga, 0.0, 3.0), 1)
+
+
+def _treatments(design: _Design, course: _Course, block: _Block) -> np.ndarray:
+    """Prednisone taper, mycophenolate, new immunosuppressants and rituximab; returns
+    the prednisone doses."""
+    rng, n = block.rng, block.n
+    response = np.clip(np.where(course.renal_involved, course.depth_renal,
+                                course.depth_extrarenal), 0.0, 1.0)
+    start = rng.choice(np.array([10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0]), size=n,
+                       p=[0.04, 0.08, 0.20, 0.14, 0.24, 0.18, 0.07, 0.05])
+    start = np.where(rng.random(n) < 0.04, 0.0, start)
+    target = rng.choice(np.array([0.0, 2.5, 5.0, 7.5, 10.0]), size=n,
+                        p=[0.15, 0.07, 0.43, 0.20, 0.15])
+    fails = rng.random(n) < 0.04 + 0.16 * (1.0 - response)  # cannot taper to <= 10
+    target = np.where(fails, rng.choice(np.array([12.5, 15.0, 20.0]), size=n), target)
+    target = np.minimum(target, start)
+    reach = rng.uniform(70.0, 180.0, n)  # day the taper reaches its target
+    remaining = np.clip(1.0 - design.t / _col(reach), 0.0, 1.0) ** 1.3
+    dose = _col(target) + _col(start - target) * remaining
+    # a flare may need a rescue dose of 20-30 mg/day, halved at each following visit
+    rescue = (block.uniform() < 0.6) & (course.flare_start > 0)
+    level = _decay(np.where(rescue, 20.0 * np.maximum(course.flare_start, 1.0), 0.0), 0.5)
+    dose = np.maximum(dose, np.where(level >= 2.5, level, 0.0))
+    dose = np.round(dose / 2.5) * 2.5 * _col(start > 0)
+    block.keep("prednisone", dose)
+    mmf0 = rng.choice(np.array([1000.0, 1500.0, 2000.0, 2500.0, 3000.0]), size=n,
+                      p=[0.05, 0.15, 0.55, 0.05, 0.20])
+    down = (block.uniform() < 0.02 + _col(0.04 * response)) & design.post
+    up = (block.uniform() < 0.3) & (course.flare_start > 0)
+    steps = np.cumsum(up, axis=1, dtype=np.int8) - np.cumsum(down, axis=1, dtype=np.int8)
+    block.keep("immunosuppressant_dose", np.clip(_col(mmf0) + 500.0 * steps, 500.0, 3000.0))
+    flare = course.flare_start > 0
+    worse = (course.depth_renal < 0.1)[:, None] & (design.t > 84)
+    new = (block.uniform() < 0.003 + 0.08 * flare + 0.02 * worse) & design.post
+    rituximab = (block.uniform() < 0.002 + 0.05 * flare + 0.01 * worse) & design.post
+    block.keep("new_immunosuppressant", new)
+    block.keep("rituximab", rituximab)
+    return dose
+
+
+def _outcomes(design: _Design, course: _Course, prednisone: np.ndarray,
+              block: _Block) -> None:
+    """Patient-reported outcomes and the SLICC damage index."""
+    rng, n = block.rng, block.n
+    gain = _col(np.maximum(0.0, course.depth_qol)) * course.f - 0.3 * course.flare_any
+
+    def score(mean: float, sd: float, change: float, low: float, high: float,
+              noise: float) -> np.ndarray:
+        base = _col(np.clip(rng.normal(mean, sd, n), low, high))
+        return np.clip(base + change * gain + block.normal(noise), low, high)
+
+    block.keep("sf36", score(48.0, 14.0, 15.0, 0.0, 100.0, 4.0), 1, missable=True)
+    block.keep("lupusqol", score(58.0, 16.0, 12.0, 0.0, 100.0, 4.0), 1, missable=True)
+    block.keep("lupuspro", score(60.0, 14.0, 10.0, 0.0, 100.0, 4.0), 1, missable=True)
+    block.keep("promis_fatigue", score(58.0, 8.0, -6.0, 29.0, 84.0, 3.0), 1, missable=True)
+    block.keep("promis_pain", score(57.0, 8.0, -5.0, 38.0, 78.0, 3.0), 1, missable=True)
+    block.keep("promis_depression", score(54.0, 8.0, -4.0, 37.0, 82.0, 3.0), 1,
+               missable=True)
+    p_damage = 0.008 + 0.0006 * prednisone + 0.02 * (course.flare_start > 0)
+    damage = (block.uniform() < p_damage) & design.post
+    slicc = rng.poisson(0.7, n)[:, None] + np.cumsum(damage, axis=1, dtype=np.int16)
+    block.keep("slicc_di", slicc.astype(np.int64))
+
+
+def _identifiers(subjects: slice, design: _Design, course: _Course, block: _Block) -> None:
+    """Subject, arm, day and demographics of each attended visit (category codes)."""
+    counts = course.counts
+    first = subjects.start
+    block.columns["subject_id"] = np.repeat(np.arange(first, first + block.n), counts)
+    block.columns["arm"] = np.repeat(design.arm_codes, counts)
+    block.keep("day", design.day)
+    block.columns["age"] = np.repeat(course.age, counts)
+    block.columns["sex"] = np.repeat((~course.sex_f).view(np.int8), counts)
