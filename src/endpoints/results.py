@@ -10,7 +10,7 @@ import pandas as pd
 
 from .errors import InputError
 from .inputs.problems import Problems
-from .inputs.text import TRUTH, encode, text_form
+from .inputs.text import TRUTH, encode
 
 COLUMNS = ("trial_id", "subject_id", "endpoint", "timepoint", "day", "result", "category",
            "value", "reason")
@@ -64,15 +64,16 @@ def _typed(column: str, series: pd.Series):
             raise ValueError("subject IDs must be single finite values")
         return pd.array(np.r_[labels, None][codes], dtype="string")
     if column in TEXT:
-        if series.dtype == object:
-            values = series.to_numpy(dtype=object)
-            return pd.array([None if _missing(v) else str(v) for v in values], dtype="string")
         return series.astype("string").array
     if column == "result":
         if pd.api.types.is_bool_dtype(series.dtype):
             return series.astype("boolean").array
-        values = [None if _missing(v) else _truth(v) for v in series.to_numpy(dtype=object)]
-        return pd.array(values, dtype="boolean")
+        codes, labels, bad = encode(series)  # each distinct text form read once
+        truth = np.array([TRUTH.get(str(label).lower(), np.nan) for label in labels] + [0.0])
+        unread = np.isnan(truth[codes]) | bad["not a single value"] | bad["infinite"]
+        if unread.any():
+            raise ValueError(f"{series.iloc[int(np.argmax(unread))]!r} is not a boolean")
+        return pd.arrays.BooleanArray(truth[codes] == 1.0, codes < 0)
     if not (pd.api.types.is_numeric_dtype(series.dtype) or series.dtype == object
             or pd.api.types.is_string_dtype(series.dtype)) or pd.api.types.is_bool_dtype(
             series.dtype):
@@ -87,17 +88,3 @@ def _typed(column: str, series: pd.Series):
             raise ValueError("study days must be whole numbers")
         return pd.arrays.IntegerArray(whole.astype(np.int64), np.isnan(numbers))
     return pd.arrays.FloatingArray(np.nan_to_num(numbers), np.isnan(numbers))
-
-
-def _missing(value) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # a list or an array is a value, not a missing one
-        return False
-
-
-def _truth(value) -> bool:
-    truth = TRUTH.get(str(text_form(value)).lower())
-    if truth is None:
-        raise ValueError(f"{value!r} is not a boolean")
-    return bool(truth)

@@ -48,8 +48,10 @@ def compute_prednisone_equivalent(drug, dose) -> pd.Series:
     """
     names = pd.Series(drug)
     equivalents = dictionary().equivalents
-    mg = names.map(lambda n: equivalents.get(classify(n).drug or "", np.nan)).astype(float)
-    return pd.Series(np.asarray(dose, dtype=float) * 5.0 / mg.to_numpy(), index=names.index)
+    codes, labels, _ = encode(names)  # each distinct name classified once
+    mg = np.array([equivalents.get(classify(name).drug or "", np.nan) for name in labels]
+                  + [np.nan])[codes]
+    return pd.Series(np.asarray(dose, dtype=float) * 5.0 / mg, index=names.index)
 
 
 @dataclass
