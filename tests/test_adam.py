@@ -27,7 +27,13 @@ def test_parameter_codes_are_short_and_unique(trial_id):
 def test_binary_categorical_and_continuous_records():
     results = ep.score(VISITS, "NCT03580291")
     adam = ep.to_adam(results)
-    assert list(adam.columns) == ADAM_COLUMNS
+    extra = list(adam.columns)[len(ADAM_COLUMNS):]  # the parts of long reasons
+    assert list(adam.columns)[:len(ADAM_COLUMNS)] == ADAM_COLUMNS
+    assert extra == [f"REASON{k}" for k in range(1, len(extra) + 1)]
+    assert all(adam[c].str.len().max() <= 200 for c in ["REASON", *extra])
+    joined = adam[["REASON", *extra]].apply(
+        lambda r: " ".join(p for p in r if isinstance(p, str)), axis=1)
+    assert (joined == results.reason.fillna("")).all()  # nothing lost
     assert len(adam) == len(results)
     assert adam.index.equals(results.index)
 

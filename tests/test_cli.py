@@ -197,3 +197,19 @@ def test_summarize_a_trial_from_its_definition_file(tmp_path):
                "-o", str(summary))
     assert done.returncode == 0, done.stderr
     assert set(pd.read_csv(summary).trial_id) == {"MY-TRIAL"}
+
+
+def test_adam_output_as_sas_transport(tmp_path):
+    """`endpoints score --adam -o adrs.xpt` writes a version-5 transport file named ADRS;
+    the result table itself (names longer than 8 characters) is refused with a message."""
+    source = tmp_path / "visits.csv"
+    VISITS.rename(columns=COLUMNS).to_csv(source, index=False)
+    xpt = tmp_path / "adrs.xpt"
+    done = run("score", str(source), "--trial", "NCT03580291", "--adam", "-o", str(xpt))
+    assert done.returncode == 0, done.stderr
+    back = pd.read_sas(xpt, format="xport", encoding="ascii")
+    assert list(back.columns)[:3] == ["STUDYID", "USUBJID", "PARAMCD"]
+    refused = run("score", str(source), "--trial", "NCT03580291", "-o",
+                  str(tmp_path / "results.xpt"))
+    assert refused.returncode == 2 and "subject_id" in refused.stderr
+    assert not (tmp_path / "results.xpt").exists()

@@ -27,6 +27,7 @@ from .registry import get_trial, list_trials, load_trial, register
 from .scoring import score
 from .simulate import simulate
 from .summary import summarize
+from .xpt import write_xpt
 
 __all__ = [
     "DefinitionError",
@@ -48,5 +49,6 @@ __all__ = [
     "simulate",
     "summarize",
     "to_adam",
+    "write_xpt",
 ]
 __version__ = "0.1.0"

@@ -4,11 +4,14 @@ subject x parameter x analysis visit), for teams that feed results into ADaM pip
 Variables: ``STUDYID``, ``USUBJID``, ``PARAMCD`` (at most 8 characters), ``PARAM``,
 ``PARCAT1`` (endpoint kind), ``AVISIT``, ``AVISITN`` (target study day), ``ADY``,
 ``AVALC`` (the category for categorical endpoints, else ``"Y"``/``"N"`` for binary ones),
-``AVAL`` (1/0 for binary endpoints, the value for continuous ones) and ``REASON``.
+``AVAL`` (1/0 for binary endpoints, the value for continuous ones) and ``REASON`` (split
+into ``REASON``, ``REASON1``, ``REASON2``... of at most 200 characters each, at word
+boundaries, when a reason is longer: the limit of a SAS transport file).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import registry
@@ -106,9 +109,45 @@ def to_adam(results: pd.DataFrame, *, trial: str | TrialDefinition | None = None
         "ADY": column["day"].astype("Int64"),
         "AVALC": avalc,
         "AVAL": aval,
-        "REASON": column["reason"].astype("string"),
-    }, columns=ADAM_COLUMNS)
+    }, columns=ADAM_COLUMNS[:-1])
+    for name, part in _split(column["reason"].astype("string"), "REASON").items():
+        out[name] = part
     return out.set_axis(index)
+
+
+def _split(text: pd.Series, name: str, width: int = 200) -> dict[str, pd.Series]:
+    """Text longer than `width` split at word boundaries into `name`, `name`1, ...
+    (the CDISC way of keeping long text within a transport file's 200-byte limit);
+    each distinct text is split once.
+
+    Examples
+    --------
+    >>> long = " ".join(["word"] * 50)
+    >>> parts = _split(pd.Series(["a short one", long], dtype="string"), "R", 100)
+    >>> list(parts), bool(parts["R"].str.len().max() <= 100), parts["R2"].tolist()
+    (['R', 'R1', 'R2'], True, [<NA>, 'word word word word word word word word word word'])
+    """
+    codes, distinct = pd.factorize(text)
+    pieces = [_pieces(t, width) for t in distinct]
+    n = max((len(p) for p in pieces), default=1) or 1
+    out = {}
+    for k in range(n):
+        labels = pd.array([p[k] if k < len(p) else None for p in pieces] + [None],
+                          dtype="string")
+        out[name if k == 0 else f"{name}{k}"] = pd.Series(
+            labels.take(np.where(codes >= 0, codes, len(pieces))), index=text.index)
+    return out
+
+
+def _pieces(text: str, width: int) -> list[str]:
+    """`text` in pieces of at most `width` characters, cut at the last space that fits."""
+    pieces = []
+    while len(text) > width:
+        cut = text.rfind(" ", 0, width + 1)
+        cut = cut if cut > 0 else width
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*pieces, text]
 
 
 def _parameters(trial_ids, given: TrialDefinition | None) -> pd.DataFrame:

@@ -23,7 +23,8 @@ from .io import check_writable, read_table, write_table
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Score lupus and lupus nephritis trial endpoints over visit tables.")
 
-Output = Annotated[Path, typer.Option("--output", "-o", help="Output file (.csv or .parquet)")]
+Output = Annotated[Path, typer.Option(
+    "--output", "-o", help="Output file (.csv, .parquet, or .xpt: SAS transport version 5)")]
 
 
 @app.callback()

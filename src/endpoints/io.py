@@ -1,5 +1,5 @@
 """Reading and writing tables in the formats analysts exchange: CSV, Parquet and SAS
-(transport ``.xpt`` and ``.sas7bdat``) in; CSV and Parquet out."""
+(transport ``.xpt`` and ``.sas7bdat``) in; CSV, Parquet and SAS transport version 5 out."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 from .errors import InputError
 
 READABLE = (".csv", ".parquet", ".pq", ".xpt", ".sas7bdat")
-WRITABLE = (".csv", ".parquet", ".pq")
+WRITABLE = (".csv", ".parquet", ".pq", ".xpt")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -51,10 +51,16 @@ def check_writable(path: str | Path) -> None:
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a table as CSV or Parquet, by the file extension."""
+    """Write a table as CSV, Parquet or SAS transport version 5 (the dataset named after
+    the file, e.g. ``adrs.xpt`` -> ``ADRS``), by the file extension."""
+    from .xpt import write_xpt
+
     check_writable(path)
     path = Path(path)
-    if path.suffix.lower() == ".csv":
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
         table.to_csv(path, index=False)
+    elif suffix == ".xpt":
+        write_xpt(table, path, name=path.stem.upper())
     else:
         table.to_parquet(path, index=False)
