@@ -52,7 +52,8 @@ def check_writable(path: str | Path) -> None:
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
     """Write a table as CSV, Parquet or SAS transport version 5 (the dataset named after
-    the file, e.g. ``adrs.xpt`` -> ``ADRS``), by the file extension."""
+    the file, e.g. ``adrs.xpt`` -> ``ADRS``, its variables labelled by the table's
+    ``attrs["labels"]`` where :func:`endpoints.to_adam` set them), by the file extension."""
     from .xpt import write_xpt
 
     check_writable(path)
@@ -61,6 +62,8 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
     if suffix == ".csv":
         table.to_csv(path, index=False)
     elif suffix == ".xpt":
-        write_xpt(table, path, name=path.stem.upper())
+        labels = table.attrs.get("labels") if isinstance(table.attrs.get("labels"), dict) else {}
+        write_xpt(table, path, name=path.stem.upper(),
+                  labels={c: label for c, label in labels.items() if c in table.columns})
     else:
         table.to_parquet(path, index=False)
