@@ -8,6 +8,7 @@ Examples
 """
 
 from .adam import to_adam
+from .cdisc import TrialData, read_adam, read_sdtm
 from .clinical import (
     compute_egfr_ckd_epi_2009,
     compute_egfr_ckd_epi_2021,
@@ -34,6 +35,7 @@ __all__ = [
     "EndpointsError",
     "EndpointsWarning",
     "InputError",
+    "TrialData",
     "TrialDefinition",
     "UnknownTrialError",
     "compute_egfr_ckd_epi_2009",
@@ -44,6 +46,8 @@ __all__ = [
     "get_trial",
     "list_trials",
     "load_trial",
+    "read_adam",
+    "read_sdtm",
     "register",
     "score",
     "simulate",

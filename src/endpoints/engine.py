@@ -43,14 +43,17 @@ def score(
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     drug_classes: Mapping[str, str] | None = None,
+    subjects: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Score a pandas visit table: the engine behind :func:`endpoints.score` (which
-    sends dask DataFrames to :mod:`endpoints.distributed`); the same arguments."""
+    sends dask DataFrames to :mod:`endpoints.distributed`); the same arguments, and
+    `subjects`: further subject IDs, with or without visits."""
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     needs = {e.name: _needs(e, definition) for e in definition.endpoints}
     needed = set().union(*needs.values())
     table = check_visits(visits, columns=columns, units=units, needed=needed, select=True,
                          medications=medications, drug_classes=drug_classes,
+                         subjects=subjects,
                          derive=derived.methods_of(definition.derived, sorted(needed)))
     provided = table.visits(0, 0).values.keys()  # no subject: just the columns, derived too
     absent = {name: sorted(cols - provided) for name, cols in needs.items()}

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from . import distributed, engine
+from .cdisc import TrialData
 from .definitions import TrialDefinition
+from .errors import InputError
 
 
 def score(
@@ -24,10 +26,13 @@ def score(
 
     Parameters
     ----------
-    visits : DataFrame or dask DataFrame
+    visits : DataFrame, dask DataFrame or TrialData
         Wide visit table (one row per subject per visit), canonical columns or mapped
         with `columns`. A dask DataFrame is scored partition by partition after
-        partitioning by subject, and a lazy dask DataFrame is returned.
+        partitioning by subject, and a lazy dask DataFrame is returned. A
+        :class:`~endpoints.TrialData` (from :func:`~endpoints.read_adam` or
+        :func:`~endpoints.read_sdtm`) gives the visits, the medications and every
+        subject of its subject-level dataset.
     trial : str or TrialDefinition
         A registered trial ID, or a definition object.
     medications : DataFrame, optional
@@ -62,6 +67,17 @@ def score(
     """
     options = {"medications": medications, "columns": columns, "units": units,
                "drug_classes": drug_classes}
+    if isinstance(visits, TrialData):
+        given = [f"{name}=" for name, value in (("columns", columns), ("units", units))
+                 if value is not None]
+        if medications is not None and visits.medications is not None:
+            given.append("medications=")
+        if given:
+            raise InputError(", ".join(given), "not with TrialData: its tables are canonical "
+                             "already, and its medications come from its CM / ADCM dataset")
+        return engine.score(visits.visits, trial, drug_classes=drug_classes,
+                            subjects=visits.subjects, medications=(
+                                visits.medications if medications is None else medications))
     if distributed.is_dask_dataframe(visits):  # -> lazy dask DataFrame, same columns
         return distributed.score(visits, trial, **options)
     return engine.score(visits, trial, **options)

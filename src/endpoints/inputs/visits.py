@@ -12,6 +12,7 @@ order, so independent of row order.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -232,6 +233,7 @@ def check_visits(
     medications: pd.DataFrame | None = None,
     drug_classes: Mapping[str, str] | None = None,
     derive: Mapping[str, Any] | None = None,
+    subjects: Iterable[str] = (),
 ) -> VisitTable:
     """Map, convert and validate a visit table; :meth:`VisitTable.visits` then orders it.
 
@@ -258,6 +260,9 @@ def check_visits(
     derive : mapping, optional
         Derived variable -> its :class:`~endpoints.derived.Method`: computed for the
         blocks of the table when the table lacks the variable and has its inputs.
+    subjects : iterable of str
+        Further subject IDs (text forms), e.g. of a subject-level dataset: subjects
+        with or without visits.
 
     Returns
     -------
@@ -280,10 +285,19 @@ def check_visits(
     problems = Problems()
     frame = _table(visits, "visit table", problems)
     mapping = _mapping(columns, "columns", problems)
+    cdisc_day = None
     declared = _mapping(units, "units", problems)
     if frame is not None and mapping is not None:
+        cdisc_day = next((k for k, v in mapping.items() if v == "day" and isinstance(k, str)
+                          and re.fullmatch(r"(A|[A-Z]{2})DY", k.upper())), None)
         frame = _rename(frame, mapping, problems)
     if frame is not None:
+        long = [c for c in frame.columns if isinstance(c, str)
+                and (c.upper() == "PARAMCD" or c.upper().endswith("TESTCD"))]
+        if long:
+            problems.add(long[0], "a long CDISC dataset (one row per parameter), where a wide "
+                         "visit table (one row per subject and visit) is expected: read it "
+                         "with ep.read_adam or ep.read_sdtm")
         for name in REQUIRED:
             if name not in frame.columns:
                 problems.add(name, "required column is missing")
@@ -297,10 +311,19 @@ def check_visits(
 
     code, labels, bad_ids = encode(frame["subject_id"])
     raw_day, bad_days = study_days(frame["day"])
+    if cdisc_day and not (raw_day == 0).any() and (raw_day >= 1).any():
+        warnings.warn(f"columns={{{cdisc_day!r}: 'day'}}: {cdisc_day} has no day 0, like CDISC "
+                      "study days (day 1 is the reference date, the canonical day 0); if it "
+                      "holds them, read the dataset with ep.read_adam / ep.read_sdtm, or give "
+                      f"day = {cdisc_day} - 1 where {cdisc_day} >= 1", EndpointsWarning,
+                      stacklevel=4)
     invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
-    subjects = labels  # every subject of either table, sorted by text form
-    if records is not None and not pd.Index(records.labels).isin(labels).all():
-        subjects, recode = np.unique(np.concatenate([labels, records.labels]).astype(str),
+    others = np.asarray(list(subjects), dtype=object)
+    if records is not None:
+        others = np.concatenate([others, records.labels])
+    subjects = labels  # every subject of every table, sorted by text form
+    if len(others) and not pd.Index(others).isin(labels).all():
+        subjects, recode = np.unique(np.concatenate([labels, others]).astype(str),
                                      return_inverse=True)  # sorted as encode sorts
         subjects = subjects.astype(object)
         code = np.r_[recode.ravel()[:len(labels)], -1][code].astype(np.int64)
