@@ -18,6 +18,7 @@ import typer
 
 import endpoints as ep
 
+from .cdisc import read_folder
 from .io import check_writable, read_table, write_table
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
@@ -102,9 +103,13 @@ def _units(pairs: list[str] | None) -> dict[str, str] | None:
 
 @app.command()
 def score(
-    input: Annotated[Path, typer.Argument(help="Visit table: .csv, .parquet, .xpt, .sas7bdat")],
+    input: Annotated[Path, typer.Argument(
+        help="Visit table (.csv, .parquet, .xpt, .sas7bdat), or a folder of ADaM (adsl, "
+             "adlb...) or SDTM (dm, lb...) datasets")],
     trial: Annotated[str, typer.Option("--trial", "-t", help="Trial ID or definition file")],
-    output: Output,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Output file (.csv, .parquet, or .xpt: SAS transport version "
+                               "5); with --xpt, a folder")],
     medications: Annotated[Path | None, typer.Option(help="Medications table")] = None,
     columns: Annotated[Path | None, typer.Option(
         help="JSON or TOML file mapping input column names to canonical names")] = None,
@@ -112,27 +117,80 @@ def score(
         "--units", help="Declared unit COLUMN=UNIT (repeatable)")] = None,
     drug_classes: Annotated[Path | None, typer.Option(
         help="JSON or TOML file mapping drug names to a known drug or class")] = None,
-    adam: Annotated[bool, typer.Option(help="Write the ADaM-style dataset instead")] = False,
+    adam: Annotated[bool, typer.Option(help="Write the ADaM dataset ADRS instead")] = False,
+    xpt: Annotated[bool, typer.Option(
+        help="Write ADaM ADRS (and ADTTE for time-to-event endpoints) as SAS transport "
+             "version 5 files into the output folder")] = False,
+    params: Annotated[Path | None, typer.Option(
+        help="CDISC parameter codes -> canonical columns: a CSV file (code, column, "
+             "optionally specimen) or a JSON / TOML mapping")] = None,
+    duplicates: Annotated[str, typer.Option(
+        help="CDISC records of one subject, parameter and day that disagree: error, or "
+             "last (the last by date and sequence number)")] = "error",
+    report: Annotated[Path | None, typer.Option(
+        help="Write what was read from the CDISC datasets, and what was left out, here")] = None,
     engine: Annotated[str, typer.Option(
         help="pandas, or dask for Parquet datasets larger than memory")] = "pandas",
 ) -> None:
-    """Score every endpoint of a trial for every subject of a visit table."""
+    """Score every endpoint of a trial for every subject of a visit table or of a folder
+    of CDISC datasets."""
     if engine not in ("pandas", "dask"):
         _fail(f"unknown engine {engine!r}; use pandas or dask")
-    _run(lambda: check_writable(output))
+    if not xpt:
+        _run(lambda: check_writable(output))
+    elif output.suffix:
+        _fail(f"--xpt writes adrs.xpt (and adtte.xpt) into a folder; {output} is a file name")
     definition = _run(lambda: _trial(trial))
     options = {"columns": _run(lambda: _mapping(columns)), "units": _run(lambda: _units(units)),
                "drug_classes": _run(lambda: _mapping(drug_classes))}
     if engine == "dask":
         _run(lambda: _score_dask(input, definition, output, medications, options))
         return
-    visits = _run(lambda: read_table(input))
+    if input.is_dir() and engine == "pandas" and not (input / "_metadata").exists() \
+            and not any(input.glob("*.parquet")):
+        code_map = _run(lambda: _params(params))
+        data = _run(lambda: read_folder(input, params=code_map, duplicates=duplicates))
+        if report is not None:
+            _run(lambda: write_table(data.report, report))
+        left = data.report[data.report["action"] == "left out"]["records"].sum()
+        typer.echo(f"read {len(data.subjects)} subjects, {len(data.visits)} visits from "
+                   f"{input}; {left} records left out" + (f" (see {report})" if report else
+                                                          " (--report FILE lists them)"),
+                   err=True)
+        visits, options = data, {"drug_classes": options["drug_classes"]}
+    else:
+        visits = _run(lambda: read_table(input))
     meds = _run(lambda: read_table(medications)) if medications is not None else None
     results = _run(lambda: ep.score(visits, definition, medications=meds, **options))
+    if xpt:
+        _run(lambda: _write_submission(results, definition, output))
+        return
     _run(lambda: write_table(ep.to_adam(results, trial=definition) if adam else results,
                              output))
     typer.echo(f"scored {results.subject_id.nunique()} subjects, {len(results)} rows -> {output}",
                err=True)
+
+
+def _params(path: Path | None):
+    """The --params file: a CSV table, or a JSON / TOML mapping of codes to columns."""
+    if path is None or path.suffix.lower() == ".csv":
+        return path
+    return _mapping(path)
+
+
+def _write_submission(results: pd.DataFrame, definition, folder: Path) -> None:
+    """ADRS and, when the trial has time-to-event endpoints, ADTTE as .xpt files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    kinds = {e.name: e.kind for e in definition.endpoints}
+    written = []
+    for dataset in ("adrs", "adtte"):
+        if dataset == "adtte" and "time_to_event" not in kinds.values():
+            continue
+        table = ep.to_adam(results, trial=definition, dataset=dataset)
+        write_table(table, folder / f"{dataset}.xpt")
+        written.append(f"{dataset}.xpt ({len(table)} records)")
+    typer.echo(f"scored {results.subject_id.nunique()} subjects -> {folder}: "
+               + ", ".join(written), err=True)
 
 
 def _trial(trial: str):
@@ -157,7 +215,8 @@ def _score_dask(input, definition, output, medications, options) -> None:
 @app.command()
 def summarize(
     results: Annotated[Path, typer.Argument(help="Result table written by `endpoints score`")],
-    visits: Annotated[Path, typer.Option(help="The visit table (for the arm of each subject)")],
+    visits: Annotated[Path, typer.Option(
+        help="The visit table, or the folder of CDISC datasets (for the arm of each subject)")],
     output: Output,
     by: Annotated[str, typer.Option(help="Grouping column of the visit table")] = "arm",
     missing: Annotated[str, typer.Option(help="non_responder or observed")] = "non_responder",
@@ -168,7 +227,8 @@ def summarize(
     definition = None if trial is None else _run(lambda: _trial(trial))
     table = _run(lambda: read_table(results))
     table = _run(lambda: _typed_results(table))
-    visit_table = _run(lambda: read_table(visits))
+    visit_table = _run(lambda: read_folder(visits).visits if visits.is_dir()
+                       else read_table(visits))
     summary = _run(lambda: ep.summarize(table, visit_table, by=by, missing=missing,
                                         trial=definition))
     _run(lambda: write_table(summary, output))
