@@ -478,3 +478,27 @@ def test_cli_names_the_long_table_problem(tmp_path):
     assert done.returncode == 2 and "PARAMCD" in done.stderr and "read_adam" in done.stderr
     done = run("score", str(tmp_path), "--trial", "NCT03917797", "-o", str(tmp_path / "r.csv"))
     assert done.returncode == 2 and "no ADSL or DM dataset" in done.stderr
+
+
+# --- arms in summaries ---------------------------------------------------------------
+
+
+def test_summaries_match_cdisc_arms_and_keep_subjects_without_visits():
+    visits = ep.simulate("NCT03917797", n_per_arm=6, seed=8)
+    visits["arm"] = visits["arm"].astype(str).str.upper()  # "MSC", "PLACEBO"
+    d = as_adam(visits)
+    extra = d["ADSL"].iloc[[0]].assign(USUBJID="PLA-9999", TRT01P="PLACEBO")
+    data = ep.read_adam(pd.concat([d.pop("ADSL"), extra]), d, params=sponsor_params(visits))
+    results = ep.score(data, "NCT03917797")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ep.EndpointsWarning)  # the control arm is found
+        summary = ep.summarize(results, data, missing="non_responder")
+    sri = summary[(summary.endpoint == "sri4") & (summary.timepoint == "month 12")]
+    assert sri["arm"].tolist() == ["MSC", "PLACEBO"]
+    assert sri["n"].tolist() == [6, 7]  # the subject without visits counts in its arm
+    assert pd.isna(sri["difference"].iloc[1])  # PLACEBO is the reference
+    with pytest.warns(ep.EndpointsWarning, match="pass reference="):
+        ep.summarize(results, data.visits.assign(arm=data.visits["arm"].map(
+            {"MSC": "B", "PLACEBO": "A"})))
+    lower = ep.summarize(results, data, reference="placebo")
+    pd.testing.assert_frame_equal(lower, summary)

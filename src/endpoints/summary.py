@@ -13,12 +13,14 @@ Confidence intervals need statsmodels (the ``stats`` extra); it is imported when
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from . import registry
 from .definitions import Categorical, TrialDefinition
-from .errors import InputError
+from .errors import EndpointsWarning, InputError
 from .inputs.days import study_days
 from .inputs.text import encode
 from .results import COLUMNS, check_results
@@ -56,8 +58,9 @@ def summarize(
     results : DataFrame
         Result table of :func:`endpoints.score` (one row per subject x endpoint x
         timepoint).
-    visits : DataFrame
-        The visit table that was scored; it supplies the subjects' groups.
+    visits : DataFrame or TrialData
+        The visit table that was scored (or the :class:`~endpoints.TrialData` read from
+        CDISC datasets); it supplies the subjects' groups.
     by : str, default "arm"
         Column of `visits` that defines the groups; it names the output's group column.
     missing : {"non_responder", "observed"}, default "non_responder"
@@ -71,8 +74,10 @@ def summarize(
         apply (its ``applies_if`` is not met, e.g. "not on steroids") are outside the
         denominator and counted in ``not_applicable``.
     reference : str, optional
-        Group that the others are compared with. Default: the trial's control arm if it
-        is one of the groups, else the first group in sorted order.
+        Group that the others are compared with (matched case-insensitively). Default:
+        the trial's control arm if it matches one of the groups case-insensitively (CDISC
+        ``ARM`` values such as ``"PLACEBO"`` match ``"Placebo"``), else the first group
+        in sorted order, with an :class:`~endpoints.EndpointsWarning` saying so.
     trial : str or TrialDefinition, optional
         Definition of the scored trial, needed only when it is not registered (by
         default each ``trial_id`` of `results` is looked up in the registry).
@@ -137,6 +142,11 @@ def summarize(
     with_reason = isinstance(results, pd.DataFrame) and "reason" in results.columns
     frame = check_results(results, needed=(*RESULT_COLUMNS, "reason") if with_reason
                           else RESULT_COLUMNS).reset_index(drop=True)
+    from .cdisc import TrialData
+
+    if isinstance(visits, TrialData):  # its subject-level dataset first: subjects without visits
+        known = visits.demographics if by in visits.demographics else visits.visits
+        visits = pd.concat([known, visits.visits], ignore_index=True)
     groups = _groups(visits, by)
     found = pd.Index(groups.index, dtype=object).get_indexer(frame["subject_id"].astype(object))
     labels = np.append(np.asarray(groups, dtype=object), NO_GROUP)  # -1 (no group): the last
@@ -320,6 +330,15 @@ def _controls(out: pd.DataFrame, trial: str | TrialDefinition | None) -> dict[st
     return controls
 
 
+def _matching(label: str | None, groups: list[str]) -> str | None:
+    """The group that is `label`, compared case-insensitively and without surrounding
+    blanks (CDISC arms are often upper case: "PLACEBO")."""
+    if label is None:
+        return None
+    key = label.strip().casefold()
+    return next((g for g in groups if g.strip().casefold() == key), None)
+
+
 def _with_differences(out: pd.DataFrame, by: str, reference: str | None,
                       controls: dict[str, str | None]) -> pd.DataFrame:
     """Add each binary row's difference in proportions vs its trial's reference group."""
@@ -328,13 +347,22 @@ def _with_differences(out: pd.DataFrame, by: str, reference: str | None,
     refs = {}
     for trial_id, groups in out.groupby("trial_id")[by]:
         present = sorted(set(groups) - {NO_GROUP})
+        control = _matching(controls.get(trial_id), present)
         if reference is not None:
-            if reference not in set(groups):
+            given = _matching(reference, sorted(set(groups)))
+            if given is None:
                 raise InputError("reference=", f"{reference!r} is not a group of {by!r}: "
                                                  f"{sorted(set(groups))}")
-            refs[trial_id] = reference
-        elif controls.get(trial_id) in present:
-            refs[trial_id] = controls[trial_id]
+            refs[trial_id] = given
+        elif control is not None:
+            refs[trial_id] = control
+        elif len(present) > 1:
+            refs[trial_id] = present[0]
+            warnings.warn(
+                f"{trial_id}: no group of {by!r} matches the trial's control arm "
+                f"({controls.get(trial_id)!r}); differences are against {present[0]!r}, the "
+                "first in sorted order: pass reference= to choose", EndpointsWarning,
+                stacklevel=4)
         elif present:
             refs[trial_id] = present[0]
     out["_reference"] = out["trial_id"].map(refs)

@@ -86,5 +86,5 @@ def read_folder(folder: str | Path, *, params=None, duplicates: str = "error") -
         report = pd.concat([data.report, lines.astype(data.report.dtypes.to_dict())],
                            ignore_index=True)
         data = TrialData(data.visits, data.medications, data.adverse_events, report,
-                         data.subjects)
+                         data.subjects, data.demographics)
     return data

@@ -295,4 +295,5 @@ def _assemble(long, info, meds, aes, ctx, duplicates, *, adam: bool, names) -> T
     for table in (med_table, ae_table):
         if table is not None:
             subjects |= set(table["subject_id"].dropna())
-    return TrialData(visits, med_table, ae_table, report.frame(), tuple(sorted(subjects)))
+    return TrialData(visits, med_table, ae_table, report.frame(), tuple(sorted(subjects)),
+                     info.reset_index(drop=True))

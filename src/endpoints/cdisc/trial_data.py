@@ -27,6 +27,10 @@ class TrialData:
         ``dataset``, ``parameter``, ``column``, ``action``, ``records``, ``detail``.
     subjects : tuple of str
         Every subject ID of the datasets, sorted.
+    demographics : DataFrame
+        One row per subject of ADSL / DM: ``subject_id``, and ``arm``, ``age``, ``sex``
+        where the dataset has them (so that summaries know the arm of a subject without
+        visits).
     """
 
     visits: pd.DataFrame
@@ -34,6 +38,7 @@ class TrialData:
     adverse_events: pd.DataFrame | None
     report: pd.DataFrame
     subjects: tuple[str, ...]
+    demographics: pd.DataFrame
 
     def __repr__(self) -> str:
         parts = [f"{len(self.subjects)} subjects", f"{len(self.visits)} visits"]
