@@ -502,3 +502,32 @@ def test_summaries_match_cdisc_arms_and_keep_subjects_without_visits():
             {"MSC": "B", "PLACEBO": "A"})))
     lower = ep.summarize(results, data, reference="placebo")
     pd.testing.assert_frame_equal(lower, summary)
+
+
+@pytest.mark.parametrize(("change", "column", "problem"), [
+    ({"AVAL": ["x", 1.0]}, "AVAL in BDS dataset 1", "non-numeric value"),
+    ({"AVAL": [True, False]}, "AVAL in BDS dataset 1", "expected numbers, got booleans"),
+    ({"AVAL": [np.inf, 1.0]}, "AVAL in BDS dataset 1", "infinite value"),
+    ({"ADY": ["abc", 3]}, "ADY", "not a number"),
+    ({"ADY": [1.5, 3]}, "ADY", "not a whole number of days"),
+    ({"ADY": [10**7, 3]}, "ADY", "study day outside"),
+])
+def test_bad_values_are_input_errors(change, column, problem):
+    frame = adlb([("S1", "CREAT", 1.0, "mg/dL", 1), ("S2", "CREAT", 1.0, "mg/dL", 29)])
+    with pytest.raises(ep.InputError) as info:
+        ep.read_adam(adsl("S1", "S2"), frame.assign(**change))
+    assert info.value.column == column and problem in info.value.problem
+    assert info.value.subject == "S1"
+
+
+def test_bad_tables_and_arguments_are_input_errors_listed_together():
+    frame = adlb([("S1", "CREAT", 1.0, "mg/dL", 1)])
+    with pytest.raises(ep.InputError) as info:
+        ep.read_adam(adsl(AGE="old"), [pd.concat([frame, frame[["AVAL"]]], axis=1), 42],
+                     duplicates="maybe")
+    assert [c for c in info.value.failures["column"]] == ["duplicates=", "AVAL",
+                                                          "(BDS dataset 2)"]
+    with pytest.raises(ep.InputError, match="AGE in ADSL: non-numeric"):
+        ep.read_adam(adsl(AGE="old"), frame)
+    with pytest.raises(ep.InputError, match="CMDOSE in CM: non-numeric"):
+        meds_of(cm(CMDOSE=["ten"]))

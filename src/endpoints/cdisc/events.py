@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..inputs.drugs import _ATC
+from ..inputs.numbers import to_numbers
+from ..inputs.problems import Rows
 from ..inputs.text import each, text_form
 from .dates import NOT_A_DATE, PARTIAL, days_between, from_study_days, to_dates
 from .report import Report
@@ -53,10 +55,14 @@ def _text(frame: pd.DataFrame, *names: str) -> np.ndarray:
     return out
 
 
-def _number(frame: pd.DataFrame, name: str) -> np.ndarray:
+def _number(frame: pd.DataFrame, name: str, dataset: str, report: Report, subject, day
+            ) -> np.ndarray:
+    """A numeric variable; text that is not a number is a problem."""
     if name not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    order = np.lexsort((np.nan_to_num(day, nan=np.inf), subject.astype(str)))
+    rows = Rows(subject, np.arange(len(frame)), day, order, report.problems)
+    return to_numbers(frame[name].reset_index(drop=True), f"{name} in {dataset}", rows)
 
 
 def event_days(frame, dataset: str, prefix: str, adam: bool, reference: dict,
@@ -109,7 +115,8 @@ def medications(frame: pd.DataFrame, dataset: str, adam: bool, reference: dict,
     ongoing = pd.Series(_text(frame, "CMENRTPT", "CMENRF"), dtype="string").str.upper()
     ongoing = ongoing.isin(["ONGOING", "AFTER", "DURING/AFTER"]).to_numpy()
     end = np.where(ongoing & np.isnan(end), np.nan, end)
-    dose, total = _number(frame, "CMDOSE"), _number(frame, "CMDOSTOT")
+    dose, total = (_number(frame, name, dataset, report, subject, start)
+                   for name in ("CMDOSE", "CMDOSTOT"))
     unit = pd.Series(_text(frame, "CMDOSU"), dtype="string").str.strip().str.lower()
     factor = unit.map(DOSE_UNITS).astype(float).to_numpy()
     known_unit = ~np.isnan(factor) | unit.isna().to_numpy()
@@ -121,7 +128,7 @@ def medications(frame: pd.DataFrame, dataset: str, adam: bool, reference: dict,
     once = np.zeros(len(frame), bool)
     unknown_terms = []
     for term in pd.unique(frequency.dropna()):
-        at = (frequency == term).to_numpy()
+        at = frequency.eq(term).fillna(False).to_numpy(dtype=bool)
         if term not in table:
             unknown_terms.append(term)
             continue
@@ -147,13 +154,13 @@ def medications(frame: pd.DataFrame, dataset: str, adam: bool, reference: dict,
         report.add(dataset, "converted", f"no daily rate for CMDOSFRQ {terms}: dose left "
                    "missing", records=int(unrated.sum()))
     for term in unknown_terms:
-        at = (frequency == term).to_numpy() & live
+        at = frequency.eq(term).fillna(False).to_numpy(dtype=bool) & live
         _locate(report, at & given & np.isnan(total), "CMDOSFRQ",
                 f"unknown dose frequency {term!r} in {dataset} (CDISC FREQ terms such as "
                 "QD, BID, QOD, QW)", subject, start)
     bad_unit = live & given & ~known_unit
     for u in pd.unique(unit[bad_unit].dropna()):
-        _locate(report, bad_unit & (unit == u).to_numpy(), "CMDOSU",
+        _locate(report, bad_unit & unit.eq(u).fillna(False).to_numpy(dtype=bool), "CMDOSU",
                 f"dose unit {u!r} in {dataset} is not a mass (mg, g, ug)", subject, start)
     end = np.where(once & np.isnan(end), start, end)
     out = pd.DataFrame({"subject_id": subject, "drug": drug, "start_day": start,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..inputs.numbers import to_numbers
+from ..inputs.problems import Rows
 from ..inputs.text import TRUTH, each, text_form
 from ..inputs.units import CANONICAL_UNITS, UNIT_DIVISORS, unit_divisor
 from ..inputs.visits import BILAG_COLUMNS, FLAGS
@@ -214,13 +216,17 @@ def _values(frame, layout, part, rows, report: Report) -> None:
     units; unknown units are problems, texts that are not results are left out."""
     n = len(rows)
 
+    day = part["day"].to_numpy(dtype=float)
+    order = np.lexsort((np.nan_to_num(day, nan=np.inf), part["subject_id"].to_numpy(dtype=str)))
+    located = Rows(part["subject_id"].to_numpy(dtype=object), np.arange(n), day, order,
+                   report.problems)
+
     def take(variable, numeric=False):
         if variable not in frame.columns:
             return np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
-        values = frame[variable].iloc[rows]
-        if numeric:
-            return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float,
-                                                                     na_value=np.nan)
+        values = frame[variable].iloc[rows].reset_index(drop=True)
+        if numeric:  # text that is not a number is a problem, as in a visit table
+            return to_numbers(values, f"{variable} in {layout.dataset}", located)
         return each(text_form, values.to_numpy(dtype=object))
 
     number, text = take(layout.number, True), take(layout.text)

@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..inputs.numbers import to_numbers
+from ..inputs.problems import Rows
 from ..inputs.text import each, text_form
+from ..inputs.visits import frame_of
 from ..io import read_table
 from . import events, findings
 from .dates import NOT_A_DATE, PARTIAL, to_dates
@@ -175,7 +178,7 @@ def _read(name: str, given, report: Report) -> pd.DataFrame | None:
         return None
     if isinstance(given, str | Path):
         try:
-            return read_table(given)
+            return frame_of(read_table(given), name, report.problems)
         except InputError as err:
             report.problems.found += err.failures.astype(object).where(
                 err.failures.notna(), None).itertuples(index=False, name=None)
@@ -184,7 +187,7 @@ def _read(name: str, given, report: Report) -> pd.DataFrame | None:
         report.problems.add(f"({name})", f"expected a DataFrame or a path, got "
                                          f"{type(given).__name__}")
         return None
-    return given
+    return frame_of(given, name, report.problems)
 
 
 def _named(bds, noun: str, report: Report) -> dict[str, pd.DataFrame]:
@@ -240,7 +243,10 @@ def _subjects(frame, name: str, references: tuple[str, ...], arms: tuple[str, ..
     if arm:
         info["arm"] = each(text_form, frame[arm].to_numpy(dtype=object))
     if "AGE" in frame.columns:
-        age = pd.to_numeric(frame["AGE"], errors="coerce").to_numpy(dtype=float)
+        order = np.argsort(subject.astype(str), kind="stable")
+        rows = Rows(subject, np.arange(len(frame)), np.full(len(frame), np.nan), order,
+                    report.problems)
+        age = to_numbers(frame["AGE"].reset_index(drop=True), f"AGE in {name}", rows)
         if "AGEU" in frame.columns:
             unit = pd.Series(each(text_form, frame["AGEU"].to_numpy(dtype=object)),
                              dtype="string").str.upper()

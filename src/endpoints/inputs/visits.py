@@ -283,7 +283,7 @@ def check_visits(
     (['a', 'b'], ['upcr'])
     """
     problems = Problems()
-    frame = _table(visits, "visit table", problems)
+    frame = frame_of(visits, "visit table", problems)
     mapping = _mapping(columns, "columns", problems)
     cdisc_day = None
     declared = _mapping(units, "units", problems)
@@ -303,7 +303,7 @@ def check_visits(
                 problems.add(name, "required column is missing")
     records, of_meds = None, Problems()  # the medications' problems are listed after the visits'
     if medications is not None:
-        meds = _table(medications, "medications table", of_meds)
+        meds = frame_of(medications, "medications table", of_meds)
         records = None if meds is None else check_medications(meds, of_meds, drug_classes)
     if frame is None or mapping is None or not set(REQUIRED) <= set(frame.columns):
         problems.found += of_meds.found
@@ -385,7 +385,7 @@ def check_visits(
     )
 
 
-def _table(table, name: str, problems: Problems) -> pd.DataFrame | None:
+def frame_of(table, name: str, problems: Problems) -> pd.DataFrame | None:
     """`table` if it is a DataFrame with one level of unique column labels."""
     if not isinstance(table, pd.DataFrame):
         problems.add(f"({name})", f"expected a pandas DataFrame, got {type(table).__name__}")
