@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..inputs.days import study_days
-from ..inputs.text import each, text_form
+from ..inputs.text import text_forms
 
 SAS_EPOCH = np.datetime64("1960-01-01", "D")  # SAS dates count days from here
 _FULL = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T[\d:.]*)?$")
@@ -75,7 +75,7 @@ def to_dates(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.nd
         dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         dates[whole] = SAS_EPOCH + numbers[whole].astype(np.int64)
         return dates, time, bad
-    texts = each(text_form, column.to_numpy(dtype=object))
+    texts = text_forms(column)
     codes, distinct = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=True)
     parsed = [_parse(t) for t in distinct]
     kinds = np.array([p[0] for p in parsed] + ["missing"], dtype=object)[codes]

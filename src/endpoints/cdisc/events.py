@@ -19,7 +19,7 @@ import pandas as pd
 from ..inputs.drugs import _ATC
 from ..inputs.numbers import to_numbers
 from ..inputs.problems import Rows
-from ..inputs.text import each, text_form
+from ..inputs.text import text_forms
 from .dates import NOT_A_DATE, PARTIAL, days_between, from_study_days, to_dates
 from .report import Report
 
@@ -50,7 +50,7 @@ def _text(frame: pd.DataFrame, *names: str) -> np.ndarray:
     out = np.full(len(frame), None, dtype=object)
     for name in names:
         if name in frame.columns:
-            values = each(text_form, frame[name].to_numpy(dtype=object))
+            values = text_forms(frame[name])
             out = np.where(pd.isna(out), values, out)
     return out
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..inputs.numbers import to_numbers
 from ..inputs.problems import Rows
-from ..inputs.text import TRUTH, each, text_form
+from ..inputs.text import TRUTH, text_forms
 from ..inputs.units import CANONICAL_UNITS, UNIT_DIVISORS, unit_divisor
 from ..inputs.visits import BILAG_COLUMNS, FLAGS
 from .dates import NOT_A_DATE, PARTIAL, days_between, from_study_days, to_dates
@@ -91,8 +91,9 @@ class Context:
 def records(frame: pd.DataFrame, layout: Layout, ctx: Context) -> pd.DataFrame | None:
     """The mapped records of one findings dataset, in canonical form: ``subject_id``,
     ``column``, ``day``, ``value`` (float), ``grade`` (text), ``low``, ``high``,
-    ``order`` (date and time, then sequence number, for ``duplicates="last"``),
-    ``dataset`` and ``parameter``. None when the dataset cannot be read."""
+    ``_stamp`` and ``_seq`` (date and time, and sequence number: the order of
+    ``duplicates="last"``), ``dataset`` and ``parameter``. None when the dataset cannot
+    be read."""
     report, name = ctx.report, layout.dataset
     missing = [v for v in (layout.subject, layout.code) if v not in frame.columns]
     if missing:
@@ -100,8 +101,8 @@ def records(frame: pd.DataFrame, layout: Layout, ctx: Context) -> pd.DataFrame |
             report.problems.add(variable, f"required variable is missing from {name}")
         return None
     get = _getter(frame)
-    subject = each(text_form, get(layout.subject).to_numpy(dtype=object))
-    code = pd.Series(each(text_form, get(layout.code).to_numpy(dtype=object)),
+    subject = text_forms(get(layout.subject))
+    code = pd.Series(text_forms(get(layout.code)),
                      dtype="string").str.upper()
     no_id = pd.isna(subject)
     if no_id.any():
@@ -117,12 +118,12 @@ def records(frame: pd.DataFrame, layout: Layout, ctx: Context) -> pd.DataFrame |
                "specimen) out", mask=ignored, parameter=code)
     keep = ~(no_id | unmapped | ignored | code.isna().to_numpy())
     if layout.derived and layout.derived in frame.columns:
-        imputed = keep & pd.notna(each(text_form, get(layout.derived).to_numpy(dtype=object)))
+        imputed = keep & pd.notna(text_forms(get(layout.derived)))
         report.add(name, "left out", f"imputed record ({layout.derived} given): only "
                    "observed values are scored", mask=imputed, parameter=code, column=column)
         keep &= ~imputed
     if layout.status and layout.status in frame.columns:
-        status = pd.Series(each(text_form, get(layout.status).to_numpy(dtype=object)),
+        status = pd.Series(text_forms(get(layout.status)),
                            dtype="string").str.upper()
         not_done = keep & (status == "NOT DONE").fillna(False).to_numpy()
         report.add(name, "left out", f"{layout.status} = 'NOT DONE'", mask=not_done,
@@ -136,7 +137,7 @@ def records(frame: pd.DataFrame, layout: Layout, ctx: Context) -> pd.DataFrame |
         "parameter": code.to_numpy(dtype=object)[rows],
         "column": column.to_numpy(dtype=object)[rows],
     })
-    part["day"], part["order"] = _days(frame, layout, part, rows, ctx)
+    part["day"], part["_stamp"], part["_seq"] = _days(frame, layout, part, rows, ctx)
     _values(frame, layout, part, rows, report)
     part["dataset"] = name
     report.add(name, "mapped", "read into the visit table",
@@ -155,7 +156,7 @@ def _getter(frame: pd.DataFrame):
 
 def _analysis_flagged(frame, layout, code, column, keep, report) -> np.ndarray:
     """Where a parameter has records flagged ``ANL01FL = "Y"``, only those are used."""
-    flag = pd.Series(each(text_form, frame[layout.flag].to_numpy(dtype=object)),
+    flag = pd.Series(text_forms(frame[layout.flag]),
                      dtype="string").str.upper().eq("Y").fillna(False).to_numpy()
     flagged_codes = set(code[flag & keep].dropna())
     dropped = keep & ~flag & code.isin(flagged_codes).to_numpy()
@@ -165,9 +166,11 @@ def _analysis_flagged(frame, layout, code, column, keep, report) -> np.ndarray:
     return ~dropped
 
 
-def _days(frame, layout, part, rows, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+def _days(frame, layout, part, rows, ctx: Context
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Canonical study day of each record (from ``--DY``, else from the date and the
-    subject's reference date) and its ordering stamp (date and time, then sequence)."""
+    subject's reference date), and what orders its records of one day: the date and
+    time, then the sequence number."""
     problems, name = ctx.report.problems, layout.dataset
     n = len(rows)
     day = np.full(n, np.nan)
@@ -178,8 +181,7 @@ def _days(frame, layout, part, rows, ctx: Context) -> tuple[np.ndarray, np.ndarr
     stamp = np.full(n, np.nan)
     if layout.date in frame.columns:
         dates, time, bad = to_dates(frame[layout.date].iloc[rows].reset_index(drop=True))
-        reference = np.array([ctx.reference.get(s, np.datetime64("NaT", "D"))
-                              for s in part["subject_id"]], dtype="datetime64[D]")
+        reference = part["subject_id"].map(ctx.reference).to_numpy(dtype="datetime64[D]")
         from_dates = days_between(dates, reference)
         use = np.isnan(day)
         for problem, mask in bad.items():
@@ -196,7 +198,7 @@ def _days(frame, layout, part, rows, ctx: Context) -> tuple[np.ndarray, np.ndarr
                    parameter=part["parameter"], column=part["column"])
     seq = pd.to_numeric(frame[layout.seq].iloc[rows], errors="coerce").to_numpy(
         dtype=float) if layout.seq in frame.columns else np.full(n, np.nan)
-    return day, np.c_[stamp, seq].tolist() if n else []
+    return day, stamp, seq
 
 
 def _problem(problems, mask, variable, problem, part, day) -> None:
@@ -227,7 +229,7 @@ def _values(frame, layout, part, rows, report: Report) -> None:
         values = frame[variable].iloc[rows].reset_index(drop=True)
         if numeric:  # text that is not a number is a problem, as in a visit table
             return to_numbers(values, f"{variable} in {layout.dataset}", located)
-        return each(text_form, values.to_numpy(dtype=object))
+        return text_forms(values)
 
     number, text = take(layout.number, True), take(layout.text)
     column = part["column"].to_numpy(dtype=object)
@@ -333,9 +335,8 @@ def resolve(long: pd.DataFrame, duplicates: str, report: Report) -> pd.DataFrame
     long = long[~np.isnan(long["day"].to_numpy(dtype=float))]
     if not len(long):
         return long
-    stamp = np.array(long["order"].tolist(), dtype=float).reshape(len(long), 2)
-    long = long.assign(_stamp=stamp[:, 0], _seq=stamp[:, 1]).sort_values(
-        ["subject_id", "column", "day", "_stamp", "_seq"], kind="stable", na_position="first")
+    long = long.sort_values(["subject_id", "column", "day", "_stamp", "_seq"], kind="stable",
+                            na_position="first")
     key = ["subject_id", "column", "day"]
     size = long.groupby(key, sort=False)["day"].transform("size").to_numpy()
     several = size > 1

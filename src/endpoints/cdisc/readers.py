@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import InputError
 from ..inputs.numbers import to_numbers
 from ..inputs.problems import Rows
-from ..inputs.text import each, text_form
+from ..inputs.text import text_forms
 from ..inputs.visits import frame_of
 from ..io import read_table
 from . import events, findings
@@ -209,11 +209,11 @@ def _named(bds, noun: str, report: Report) -> dict[str, pd.DataFrame]:
 def _first_exposure(dm: pd.DataFrame, ex: pd.DataFrame, report: Report) -> pd.DataFrame:
     """DM with ``RFXSTDTC`` filled from the first full ``EXSTDTC`` where it is missing."""
     dates, _, _ = to_dates(ex["EXSTDTC"].reset_index(drop=True))
-    ids = each(text_form, ex["USUBJID"].to_numpy(dtype=object))
+    ids = text_forms(ex["USUBJID"])
     first = pd.Series(dates, index=ids).dropna().groupby(level=0).min().dt.strftime("%Y-%m-%d")
     dm = dm.copy()
     own = dm["RFXSTDTC"] if "RFXSTDTC" in dm.columns else pd.Series(None, index=dm.index)
-    subject = pd.Series(each(text_form, dm["USUBJID"].to_numpy(dtype=object)), index=dm.index)
+    subject = pd.Series(text_forms(dm["USUBJID"]), index=dm.index)
     filled = own.isna() & subject.isin(first.index)
     dm["RFXSTDTC"] = own.astype(object).where(~filled, subject.map(first))
     if filled.any():
@@ -230,7 +230,7 @@ def _subjects(frame, name: str, references: tuple[str, ...], arms: tuple[str, ..
     if "USUBJID" not in frame.columns:
         report.problems.add("USUBJID", f"required variable is missing from {name}")
         report.problems.raise_if_any()
-    subject = each(text_form, frame["USUBJID"].to_numpy(dtype=object))
+    subject = text_forms(frame["USUBJID"])
     if pd.isna(subject).any():
         report.problems.add("USUBJID", f"missing subject ID in {name}",
                             count=int(pd.isna(subject).sum()))
@@ -241,14 +241,14 @@ def _subjects(frame, name: str, references: tuple[str, ...], arms: tuple[str, ..
     info = pd.DataFrame({"subject_id": subject})
     arm = next((a for a in arms if a in frame.columns), None)
     if arm:
-        info["arm"] = each(text_form, frame[arm].to_numpy(dtype=object))
+        info["arm"] = text_forms(frame[arm])
     if "AGE" in frame.columns:
         order = np.argsort(subject.astype(str), kind="stable")
         rows = Rows(subject, np.arange(len(frame)), np.full(len(frame), np.nan), order,
                     report.problems)
         age = to_numbers(frame["AGE"].reset_index(drop=True), f"AGE in {name}", rows)
         if "AGEU" in frame.columns:
-            unit = pd.Series(each(text_form, frame["AGEU"].to_numpy(dtype=object)),
+            unit = pd.Series(text_forms(frame["AGEU"]),
                              dtype="string").str.upper()
             factor = unit.map(AGE_UNITS).astype(float).fillna(1.0).to_numpy()
             odd = unit.notna().to_numpy() & ~unit.isin(list(AGE_UNITS)).to_numpy()
@@ -259,7 +259,7 @@ def _subjects(frame, name: str, references: tuple[str, ...], arms: tuple[str, ..
             age = age * factor
         info["age"] = age
     if "SEX" in frame.columns:
-        sex = pd.Series(each(text_form, frame["SEX"].to_numpy(dtype=object)), dtype="string")
+        sex = pd.Series(text_forms(frame["SEX"]), dtype="string")
         info["sex"] = sex.str.upper().map(_SEX).astype(object).where(lambda s: s.notna(), None)
     reference = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
     for variable in references:

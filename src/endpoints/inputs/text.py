@@ -121,6 +121,19 @@ def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndar
     return codes.astype(np.int64, copy=False), labels.astype(object), bad
 
 
+def text_forms(column: pd.Series) -> np.ndarray:
+    """The text form of every row (None where missing, infinite or not a single value),
+    each distinct value converted once.
+
+    Examples
+    --------
+    >>> text_forms(pd.Series([1.0, " a ", None, 1])).tolist()
+    ['1', 'a', None, '1']
+    """
+    codes, labels, _ = encode(column)
+    return np.append(labels, None)[codes]
+
+
 def _plain(column: pd.Series) -> pd.Series:
     """The column with object values made safe to factorize: values that compare equal
     but have different text forms (``True`` and ``1``), or cannot be hashed, are turned
