@@ -1,4 +1,5 @@
-"""Score the bundled example visit table for NCT03917797 (MSC-ROLE) and print a summary.
+"""Score the bundled example visit table for NCT03917797 (MSC-ROLE) and print a summary,
+then score the same trial from its bundled CDISC ADaM and SDTM datasets.
 
 The table is synthetic (``python examples/make_example_data.py`` draws it with
 ``ep.simulate``). Run with ``make demo`` (or ``python examples/demo.py`` inside the
@@ -79,3 +80,17 @@ print(top.to_string())
 section("Why results are not evaluable (all endpoints)")
 missing = results[results.result.isna() & results.value.isna()]
 print(missing.reason.value_counts().head(5).rename("results").to_string())
+
+section("The same trial from CDISC datasets (bundled ADaM and SDTM, SI units)")
+params = ep.cdisc.example_folder() / "params.csv"
+for standard in ("adam", "sdtm"):
+    data = ep.cdisc.read_folder(ep.cdisc.example_folder(standard), params=params)
+    again = ep.score(data, TRIAL)
+    same = (again.drop(columns="value").equals(results.drop(columns=["value", "arm"]))
+            and again.value.isna().equals(results.value.isna())
+            and (again.value - results.value).abs().max() < 1e-9)
+    converted = data.report[data.report.action == "converted"]
+    read = data.report.records[data.report.action == "mapped"].sum()
+    print(f"{standard}: {len(data.subjects)} subjects, {read} records read, units converted: "
+          f"{', '.join(converted.detail.unique())}; results "
+          f"{'identical to' if same else 'DIFFERENT from'} the visit table's")
