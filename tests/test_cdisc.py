@@ -3,6 +3,7 @@ every rule, and the round trip simulate -> ADaM / SDTM -> read -> score."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import warnings
@@ -468,6 +469,24 @@ def test_cli_scores_a_folder_and_writes_the_submission_datasets(tmp_path):
          if e.kind == "time_to_event"])).sum()
     assert set(adtte["CNSR"].dropna()) <= {0.0, 1.0}
     assert (tmp_path / "report.csv").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_cli_reads_a_folder_in_any_format(tmp_path, suffix):
+    visits = ep.simulate("NCT03917797", n_per_arm=2, seed=3)
+    folder = tmp_path / "adam"
+    folder.mkdir()
+    for name, frame in as_adam(visits).items():
+        path = folder / f"{name.lower()}{suffix}"
+        frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(sponsor_params(visits)))
+    out = tmp_path / "results.csv"
+    done = run("score", str(folder), "--trial", "NCT03917797", "--params", str(params),
+               "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    got = ep.results.check_results(pd.read_csv(out))
+    pd.testing.assert_frame_equal(got, ep.score(visits, "NCT03917797"), check_exact=False)
 
 
 def test_cli_names_the_long_table_problem(tmp_path):

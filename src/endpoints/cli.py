@@ -8,6 +8,7 @@ traceback. The CLI only calls the public API.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 import warnings
 from pathlib import Path
@@ -19,7 +20,7 @@ import typer
 import endpoints as ep
 
 from .cdisc import read_folder
-from .io import check_writable, read_table, write_table
+from .io import READABLE, check_writable, read_table, write_table
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Score lupus and lupus nephritis trial endpoints over visit tables.")
@@ -146,8 +147,7 @@ def score(
     if engine == "dask":
         _run(lambda: _score_dask(input, definition, output, medications, options))
         return
-    if input.is_dir() and engine == "pandas" and not (input / "_metadata").exists() \
-            and not any(input.glob("*.parquet")):
+    if _cdisc_folder(input):
         code_map = _run(lambda: _params(params))
         data = _run(lambda: read_folder(input, params=code_map, duplicates=duplicates))
         if report is not None:
@@ -169,6 +169,14 @@ def score(
                              output))
     typer.echo(f"scored {results.subject_id.nunique()} subjects, {len(results)} rows -> {output}",
                err=True)
+
+
+def _cdisc_folder(path: Path) -> bool:
+    """Whether `path` is a folder of CDISC datasets (files named like ``adsl``, ``adlb``,
+    ``dm``, ``lb``), rather than a Parquet dataset (``part.0.parquet``...)."""
+    return path.is_dir() and any(
+        p.suffix.lower() in READABLE and re.fullmatch(r"ad[a-z0-9]{1,6}|[a-z]{2}", p.stem.lower())
+        for p in path.iterdir())
 
 
 def _params(path: Path | None):
