@@ -175,18 +175,21 @@ def _days(frame, layout, part, rows, ctx: Context
     n = len(rows)
     day = np.full(n, np.nan)
     if layout.dy in frame.columns:
-        day, bad = from_study_days(frame[layout.dy].iloc[rows].reset_index(drop=True))
+        given = frame[layout.dy].iloc[rows].reset_index(drop=True)
+        day, bad = from_study_days(given)
         for problem, mask in bad.items():
-            _problem(problems, mask, layout.dy, f"{problem} in {name}", part, day)
+            _problem(problems, mask, layout.dy, f"{problem} in {name}", part, day, given)
     stamp = np.full(n, np.nan)
     if layout.date in frame.columns:
-        dates, time, bad = to_dates(frame[layout.date].iloc[rows].reset_index(drop=True))
+        written = frame[layout.date].iloc[rows].reset_index(drop=True)
+        dates, time, bad = to_dates(written)
         reference = part["subject_id"].map(ctx.reference).to_numpy(dtype="datetime64[D]")
         from_dates = days_between(dates, reference)
         use = np.isnan(day)
         for problem, mask in bad.items():
             if problem in (PARTIAL, NOT_A_DATE):
-                _problem(problems, mask & use, layout.date, f"{problem} in {name}", part, day)
+                _problem(problems, mask & use, layout.date, f"{problem} in {name}", part, day,
+                         written)
         no_reference = use & ~np.isnat(dates) & np.isnat(reference)
         _problem(problems, no_reference, layout.date, f"dated record of a subject without "
                  f"a reference date ({ctx.reference_name}) in {name}", part, day)
@@ -201,14 +204,20 @@ def _days(frame, layout, part, rows, ctx: Context
     return day, stamp, seq
 
 
-def _problem(problems, mask, variable, problem, part, day) -> None:
+def _problem(problems, mask, variable, problem, part, day, shown=None) -> None:
     """Record `problem` for the records of `mask`, located at the first in (subject,
-    day) order."""
+    day) order; with `shown` (the variable's values), that record's value is quoted."""
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return
     where = part.loc[mask, ["subject_id"]].assign(day=day[mask])
-    first = where.sort_values(["subject_id", "day"], na_position="last").iloc[0]
+    first = where.sort_values(["subject_id", "day"], na_position="last", kind="stable")
+    at, first = first.index[0], first.iloc[0]
+    if shown is not None:
+        record = f"{part['parameter'].iloc[at]} record " if "parameter" in part else ""
+        value = shown.iloc[at]
+        value = value.item() if isinstance(value, np.generic) else value
+        problem = f"{problem} ({record}{value!r})"
     problems.add(variable, problem, subject=first["subject_id"],
                  day=None if np.isnan(first["day"]) else first["day"], count=int(mask.sum()))
 
