@@ -25,6 +25,20 @@ TRIALS = ["NCT02633163", "NCT03580291", "NCT03673748", "NCT03917797"]
 SEED = 11
 LABS = ["upcr", "proteinuria_24h", "creatinine", "serum_albumin", "urine_rbc", "urine_wbc",
         "c3", "c4", "anti_dsdna"]
+COUNTS = ["platelets", "wbc", "neutrophils", "lymphocytes"]
+PANEL = ["th1", "th17", "treg", "b_naive", "b_memory", "b_transitional", "tnf_alpha",
+         "tgf_beta1", "il6", "il17a", "il10", "baff", "mcp1", "cxcl10", "ifn_gamma"]
+LATER = ["ana", *COUNTS, "hemoglobin", "haq", "lit", "sf36_pcs", "sf36_mcs", *PANEL]
+LIMITS = ["creatinine_uln", "c3_lln", "c3_uln", "c4_lln", "c4_uln", "platelets_lln",
+          "platelets_uln", "wbc_lln", "wbc_uln", "neutrophils_lln", "lymphocytes_lln",
+          "hemoglobin_lln", "hemoglobin_uln"]
+SOCS = {"Infections and infestations", "Gastrointestinal disorders",
+        "General disorders and administration site conditions",
+        "Blood and lymphatic system disorders", "Skin and subcutaneous tissue disorders",
+        "Nervous system disorders", "Investigations", "Vascular disorders",
+        "Injury, poisoning and procedural complications", "Psychiatric disorders",
+        "Musculoskeletal and connective tissue disorders",
+        "Respiratory, thoracic and mediastinal disorders"}
 
 
 @cache
@@ -35,9 +49,10 @@ def visits(trial: str, n_per_arm: int = 40, seed: int = SEED) -> pd.DataFrame:
 @cache
 def scored(trial: str, n_per_arm: int = 40) -> pd.DataFrame:
     frame = visits(trial, n_per_arm)
+    events = sim.simulate_adverse_events(frame, trial, seed=SEED)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ep.EndpointsWarning)
-        results = ep.score(frame, trial)
+        results = ep.score(frame, trial, adverse_events=events)
     arms = frame.drop_duplicates("subject_id").set_index("subject_id")["arm"].astype(str)
     return results.assign(arm=results["subject_id"].map(arms))
 
@@ -59,6 +74,18 @@ def test_different_seeds_give_different_frames():
     assert not a.equals(b)
     assert not np.array_equal(a["upcr"].to_numpy()[:20], b["upcr"].to_numpy()[:20],
                               equal_nan=True)
+
+
+def test_bundled_example_visits_are_still_drawn():
+    """examples/nct03917797_visits.csv is ep.simulate("NCT03917797", 20, seed=2019): the
+    columns it has keep their values (columns added later come from another stream)."""
+    from pathlib import Path
+
+    bundled = pd.read_csv(Path(__file__).resolve().parents[1] / "examples"
+                          / "nct03917797_visits.csv")
+    drawn = ep.simulate("NCT03917797", n_per_arm=20, seed=2019)
+    drawn = pd.read_csv(pd.io.common.StringIO(drawn.to_csv(index=False)))
+    pd.testing.assert_frame_equal(drawn[bundled.columns], bundled)
 
 
 def test_accepts_a_definition_object():
@@ -177,10 +204,12 @@ def test_plausible_trajectories():
 
 def test_missing_and_dropout_fractions():
     complete = ep.simulate("NCT03917797", 100, seed=5, dropout=0, missing=0)
-    assert complete[LABS].notna().all().all()
+    assert complete[LABS + LATER + LIMITS].notna().all().all()
     assert complete.groupby("subject_id", observed=True).size().eq(12).all()
     frame = ep.simulate("NCT03917797", 300, seed=5, dropout=0.2, missing=0.1)
     assert 0.08 < frame[LABS].isna().to_numpy().mean() < 0.12
+    assert 0.08 < frame[LATER].isna().to_numpy().mean() < 0.12
+    assert frame[LIMITS].notna().all().all()  # reference limits are never missing
     sizes = frame.groupby("subject_id", observed=True).size()
     assert 0.12 < (sizes < 12).mean() < 0.28  # some subjects stop early...
     assert sizes.min() >= 2  # ...but after screening and baseline
@@ -197,6 +226,166 @@ def test_bad_arguments(bad):
 def test_unknown_trial():
     with pytest.raises(ep.UnknownTrialError):
         ep.simulate("NCT00000000")
+
+
+# --- the later columns: ANA, blood counts, function, biomarker panel, limits ------------
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_later_columns_are_present_with_plausible_values(trial):
+    frame = visits(trial)
+    assert list(frame.columns[-len(LATER) - len(LIMITS):]) == LATER + LIMITS
+    assert (frame[LATER + LIMITS].dtypes == "float64").all()
+    ana = frame["ana"].dropna()
+    assert ana.isin([40, 80, 160, 320, 640, 1280, 2560]).all() and ana.nunique() >= 5
+    haq, lit = frame["haq"].dropna(), frame["lit"].dropna()
+    assert haq.between(0, 3).all() and (haq * 8 == np.round(haq * 8)).all()
+    assert lit.between(0, 100).all() and (lit / 2.5 == np.round(lit / 2.5)).all()
+    for column in ["sf36_pcs", "sf36_mcs"]:
+        assert frame[column].dropna().between(0, 100).all()
+        assert 30 < frame.loc[frame["day"] == 0, column].median() < 47  # lupus: 35-45
+    assert (frame[[*COUNTS, "hemoglobin", *PANEL]].fillna(1) > 0).all().all()
+    assert 150 < frame["platelets"].median() < 320 and 3.5 < frame["wbc"].median() < 8
+    assert 9.5 < frame["hemoglobin"].median() < 14.5 and frame["hemoglobin"].max() < 20
+    whole = frame[["wbc", "neutrophils", "lymphocytes"]].dropna()
+    assert (whole["neutrophils"] + whole["lymphocytes"] < whole["wbc"]).all()
+    b = frame[["b_naive", "b_memory", "b_transitional"]].dropna()
+    assert (b.sum(axis=1) <= 100.3).all() and (b["b_naive"] >= 9.9).all()
+    assert 0.3 < frame["treg"].median() < 15 and 300 < frame["baff"].median() < 4000
+    # limits: one lab, constant (sex-specific for haemoglobin and creatinine)
+    female = frame["sex"].astype(str).eq("F")
+    assert frame.loc[female, "hemoglobin_lln"].eq(12.0).all()
+    assert frame.loc[~female, "hemoglobin_lln"].eq(13.5).all()
+    assert frame.loc[female, "creatinine_uln"].lt(frame.loc[~female, "creatinine_uln"].min()).all()
+    for column in ["c3", "c4", "platelets", "wbc", "hemoglobin"]:
+        assert (frame[f"{column}_lln"] < frame[f"{column}_uln"]).all()
+    assert frame[[c for c in LIMITS if c not in ("hemoglobin_lln", "hemoglobin_uln",
+                                                "creatinine_uln")]].nunique().eq(1).all()
+
+
+def test_later_columns_follow_the_course_and_the_arm():
+    frame = visits("NCT03917797", 200)
+    baseline, end = frame[frame["day"] == 0], frame[frame["day"] > 300]
+    for column in ["haq", "lit", "th17", "baff", "ifn_gamma", "cxcl10"]:
+        assert end[column].median() < baseline[column].median(), column
+    assert np.log2(end["ana"]).mean() < np.log2(baseline["ana"]).mean() - 0.5  # dilutions
+    for column in ["lymphocytes", "sf36_pcs", "sf36_mcs", "treg", "hemoglobin"]:
+        assert end[column].median() > baseline[column].median(), column
+    by_arm = end.groupby("arm", observed=True)
+    assert by_arm["treg"].median()["MSC"] > by_arm["treg"].median()["Placebo"]
+    for column in ["th17", "baff", "ifn_gamma", "haq"]:
+        assert by_arm[column].mean()["MSC"] < by_arm[column].mean()["Placebo"], column
+    assert by_arm["sf36_pcs"].mean()["MSC"] > by_arm["sf36_pcs"].mean()["Placebo"]
+
+
+def test_cytopenia_and_low_complement_are_common_when_active_rarer_in_responders():
+    frame = visits("NCT03917797", 200)
+    cytopenia = (frame["platelets"] < 100) | (frame["wbc"] < 3)
+    low_complement = (frame["c3"] < frame["c3_lln"]) | (frame["c4"] < frame["c4_lln"])
+    baseline = frame["day"].eq(0)
+    assert 0.05 < cytopenia[baseline].mean() < 0.3
+    assert low_complement[baseline].mean() > 0.7
+    assert (frame.loc[baseline, "lymphocytes"] < 1).mean() > 0.3  # lymphopenia is common
+    haem = frame["bilag_haematological"].astype(str)
+    assert cytopenia[haem.isin(["A", "B"])].mean() > 0.6 > 0.05 > cytopenia[haem == "E"].mean()
+    # at the month-12 visit, by renal response
+    results = scored("NCT03917797", 200)
+    rr = results.query("endpoint == 'renal_response' and timepoint == 'month 12'")
+    responder = rr.dropna(subset=["result"]).set_index("subject_id")["result"].astype(bool)
+    last = frame.assign(cytopenia=cytopenia, low_complement=low_complement)
+    last = last[last["day"] > 330].drop_duplicates("subject_id", keep="last")
+    last = last.assign(subject_id=last["subject_id"].astype(str)).join(
+        responder.rename("responder"), on="subject_id", how="inner")
+    rates = last.groupby("responder")[["cytopenia", "low_complement"]].mean()
+    assert rates.loc[True, "cytopenia"] < rates.loc[False, "cytopenia"]
+    assert rates.loc[True, "low_complement"] < rates.loc[False, "low_complement"] - 0.2
+    assert rates.loc[True, "low_complement"] < low_complement[baseline].mean() - 0.3
+
+
+# --- adverse events --------------------------------------------------------------------
+
+@cache
+def adverse_events(trial: str, n_per_arm: int = 40, seed: int = 0) -> pd.DataFrame:
+    return sim.simulate_adverse_events(visits(trial, n_per_arm), trial, seed=seed)
+
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_adverse_events_are_a_valid_table(trial):
+    frame, events = visits(trial), adverse_events(trial)
+    assert list(events.columns) == ["subject_id", "term", "start_day", "end_day", "grade",
+                                    "related", "serious", "body_system"]
+    assert events["subject_id"].dtype == frame["subject_id"].dtype  # same categories
+    assert events.dtypes.drop("subject_id").astype(str).tolist() == [
+        "string", "Int64", "Int64", "Int64", "boolean", "boolean", "string"]
+    assert events[["subject_id", "term", "start_day", "grade", "related", "serious",
+                   "body_system"]].notna().all().all()
+    last = frame.groupby("subject_id", observed=True)["day"].max()
+    end_of_follow_up = events["subject_id"].map(last).astype("Int64")
+    assert (events["start_day"] >= 0).all() and (events["start_day"] <= end_of_follow_up).all()
+    ended = events["end_day"].notna()
+    assert (events.loc[ended, "end_day"] >= events.loc[ended, "start_day"]).all()
+    assert (events.loc[ended, "end_day"] <= end_of_follow_up[ended]).all()  # else ongoing
+    assert 0 < (~ended).mean() < 0.3
+    assert events["grade"].between(1, 5).all()
+    assert set(events["body_system"]) <= SOCS and events["term"].nunique() > 10
+    assert not (events["term"] == "Infusion related reaction").any() or (
+        events.loc[events["term"] == "Infusion related reaction", "body_system"]
+        == "Injury, poisoning and procedural complications").all()
+    key = pd.DataFrame({"s": events["subject_id"].astype(str), "d": events["start_day"]})
+    assert key.equals(key.sort_values(["s", "d"], ignore_index=True))
+    with_events = events["subject_id"].nunique()
+    assert 0.3 * len(last) < with_events < len(last)  # some subjects have none
+
+
+def test_adverse_events_grades_seriousness_and_arm_effect():
+    events = adverse_events("NCT02633163", 200)
+    grades = events["grade"].value_counts(normalize=True)
+    assert grades[[1, 2]].sum() > 0.85 and 0.01 < grades[3] < 0.1
+    assert grades.get(4, 0) < 0.01 and grades.get(5, 0) < 0.002
+    assert events.loc[events["grade"] >= 4, "serious"].all() or (events["grade"] < 4).all()
+    assert events["serious"].mean() < 0.1
+    frame = visits("NCT02633163", 200)
+    arm = frame.drop_duplicates("subject_id").set_index("subject_id")["arm"].astype(str)
+    group = events["subject_id"].map(arm).astype(str)
+    experimental = group.str.startswith("MSC")
+    related = events["related"].astype(bool)
+    share = events[related].drop_duplicates("subject_id")["subject_id"].map(arm).astype(
+        str).value_counts() / 200
+    assert share["MSC low dose"] > 1.5 * share["Placebo"] < share["MSC high dose"]
+    reactions = events["term"].isin(["Infusion related reaction", "Pyrexia"]) & (
+        events["start_day"] <= 2)
+    assert (reactions & experimental).sum() > 2 * (reactions & ~experimental).sum()
+    assert related[reactions & experimental].all()
+
+
+def test_adverse_events_follow_the_infusion_days_of_the_arms():
+    events = adverse_events("NCT03917797", 200)  # MSC-ROLE: infusions on day 0 and month 6
+    reaction = events[events["term"] == "Infusion related reaction"]
+    assert set(reaction["start_day"]) <= {0, 1, 183, 184}
+    assert (reaction["start_day"] >= 183).any()
+
+
+def test_adverse_events_are_deterministic_per_seed():
+    frame = visits("NCT03917797")
+    one = sim.simulate_adverse_events(frame, "NCT03917797", seed=4)
+    pd.testing.assert_frame_equal(one, sim.simulate_adverse_events(frame, "NCT03917797", 4))
+    other = sim.simulate_adverse_events(frame, "NCT03917797", seed=5)
+    assert not one.equals(other)
+    definition = ep.get_trial("NCT03917797")
+    pd.testing.assert_frame_equal(one, sim.simulate_adverse_events(frame, definition, 4))
+
+
+def test_adverse_events_of_other_visit_tables():
+    frame = visits("NCT03917797").drop(columns="arm")  # everyone experimental
+    frame = frame.assign(subject_id=frame["subject_id"].astype(str))
+    events = sim.simulate_adverse_events(frame, "NCT03917797", seed=1)
+    assert set(events["subject_id"]) <= set(frame["subject_id"])
+    assert events["subject_id"].dtype == frame["subject_id"].dtype
+    empty = sim.simulate_adverse_events(frame.iloc[:0], "NCT03917797")
+    assert empty.empty and list(empty.columns) == list(events.columns)
+    with pytest.raises(ep.InputError):
+        sim.simulate_adverse_events(frame.drop(columns="day"), "NCT03917797")
+    with pytest.raises(ep.InputError):
+        sim.simulate_adverse_events(frame, "NCT03917797", seed=-1)
 
 
 # --- realism of the scored results ----------------------------------------------------
@@ -241,7 +430,7 @@ def test_many_subjects_quickly():
     elapsed = time.perf_counter() - start
     assert frame["subject_id"].nunique() == 200_000
     assert 0.95 * 200_000 * 12 < len(frame) < 200_000 * 12
-    assert elapsed < 30  # about 2-3 s on a laptop; 1,000,000 subjects take ~15 s
+    assert elapsed < 30  # about 2-4 s on a laptop; 1,000,000 subjects take ~15-25 s
 
 
 def test_blocks_and_threads_do_not_change_the_table(monkeypatch):

@@ -14,6 +14,16 @@ steroid rescue), steroid tapers (a few subjects fail to taper), mycophenolate do
 changes, rare new immunosuppressants and rituximab, visit-to-visit noise, dropout and
 missing lab values. SLEDAI is the sum of the SELENA-SLEDAI items implied by the
 simulated labs and BILAG grades, and PGA follows SLEDAI, so the instruments agree.
+
+The columns added later (ANA titre, blood counts, haemoglobin, HAQ-DI, LIT, SF-36
+component summaries, the NCT03917797 biomarker panel and the laboratory reference
+limits) follow the same latent course but are drawn from a second random stream,
+spawned from each block's generator after every draw of the columns above: adding them
+left the values of the earlier columns unchanged for every seed. Blood counts follow the
+haematological BILAG grade (cytopenias where it is active) and the prednisone dose.
+
+:func:`simulate_adverse_events` draws the adverse events (SPEC section 6) of a simulated
+visit table.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import numpy as np
@@ -51,7 +61,51 @@ MISSABLE = (
     "upcr", "proteinuria_24h", "creatinine", "serum_albumin", "urine_rbc", "urine_wbc",
     "rbc_casts", "c3", "c4", "anti_dsdna", "sf36", "lupusqol", "lupuspro",
     "promis_fatigue", "promis_pain", "promis_depression",
+    "ana", "platelets", "wbc", "neutrophils", "lymphocytes", "hemoglobin",
+    "th1", "th17", "treg", "b_naive", "b_memory", "b_transitional", "tnf_alpha",
+    "tgf_beta1", "il6", "il17a", "il10", "baff", "mcp1", "cxcl10", "ifn_gamma",
+    "haq", "lit", "sf36_pcs", "sf36_mcs",
 )
+
+#: Reference limits of the (simulated) central laboratory, ``column: (lower, upper)``
+#: in the column's canonical unit: a number, a ``(female, male)`` pair, or None where
+#: the lab reports no such limit. They are typical adult ranges, for illustration only
+#: (real trials take them from their lab, CDISC ``LBSTNRLO`` / ``LBSTNRHI``); they become
+#: the columns ``<column>_lln`` and ``<column>_uln``. The C4 limit is the threshold the
+#: simulated SLEDAI already uses for low complement, so the two agree.
+REFERENCE_LIMITS: dict[str, tuple[object, object]] = {
+    "creatinine": (None, (1.04, 1.35)),  # mg/dL
+    "c3": (90.0, 180.0),  # mg/dL
+    "c4": (16.0, 47.0),  # mg/dL
+    "platelets": (150.0, 400.0),  # x10^9/L
+    "wbc": (4.0, 10.0),  # x10^9/L
+    "neutrophils": (1.8, None),  # x10^9/L
+    "lymphocytes": (1.0, None),  # x10^9/L
+    "hemoglobin": ((12.0, 13.5), (15.5, 17.5)),  # g/dL
+}
+
+#: The NCT03917797 biomarker panel, ``column: (baseline median, log-scale SD between
+#: subjects, visit-to-visit log SD, activity slope, experimental-arm effect, decimals)``.
+#: T-cell subsets are % of CD4+ T cells, B-cell subsets % of B cells (drawn apart, see
+#: :func:`_panel`), cytokines pg/mL (serum). A value is ``median * exp(subject + visit
+#: noise + slope * (activity - 1) + effect * f)``, where activity is the serological
+#: activity (1 at baseline, falling with response) and ``f`` the fraction of the response
+#: reached: experimental arms lower Th17, IFN-gamma, CXCL10 and BAFF and raise Treg,
+#: IL-10 and TGF-beta1 beyond what their better response does.
+PANEL = {
+    "th1": (18.0, 0.30, 0.12, 0.20, -0.05, 1),
+    "th17": (2.2, 0.40, 0.15, 0.45, -0.25, 2),
+    "treg": (4.5, 0.30, 0.12, -0.30, 0.25, 2),
+    "tnf_alpha": (12.0, 0.55, 0.20, 0.40, -0.10, 1),
+    "tgf_beta1": (18000.0, 0.45, 0.20, -0.30, 0.15, 0),
+    "il6": (6.0, 0.75, 0.25, 0.60, -0.10, 1),
+    "il17a": (14.0, 0.65, 0.25, 0.50, -0.20, 1),
+    "il10": (8.0, 0.65, 0.25, 0.40, 0.15, 1),
+    "baff": (1500.0, 0.40, 0.15, 0.45, -0.20, 0),
+    "mcp1": (420.0, 0.40, 0.15, 0.35, -0.10, 0),
+    "cxcl10": (450.0, 0.65, 0.20, 0.70, -0.20, 0),
+    "ifn_gamma": (9.0, 0.75, 0.25, 0.60, -0.20, 1),
+}
 
 _GRADES = np.array(["A", "B", "C", "D", "E"])
 # Baseline BILAG grade probabilities (A, B, C, D, E) of the extra-renal domains, in a
@@ -133,10 +187,36 @@ def simulate(
         ``sledai``, ``pga``, the nine ``bilag_<domain>`` grades, treatments
         (``prednisone``, ``immunosuppressant_dose``, ``new_immunosuppressant``,
         ``rituximab``) and outcome scores (``sf36``, ``lupusqol``, ``lupuspro``,
-        ``promis_fatigue``, ``promis_pain``, ``promis_depression``, ``slicc_di``).
+        ``promis_fatigue``, ``promis_pain``, ``promis_depression``, ``slicc_di``),
+        then the columns added later:
+
+        - ``ana``: ANA reciprocal titre on the dilution ladder 40, 80, ..., 2560
+          (median 320 at baseline, lower with serological response);
+        - blood counts in x10^9/L, ``platelets`` (median ~230), ``wbc`` (~5.5),
+          ``neutrophils``, ``lymphocytes`` (~1.0 at baseline: lymphopenia in about
+          half the subjects, less with response; neutrophils + lymphocytes < wbc), and
+          ``hemoglobin`` in g/dL (~12; anaemia common): cytopenias (platelets < 100,
+          white cells < 3) go with haematological BILAG activity (A/B grades), in about
+          15% of the subjects at baseline and rarely in responders at the end;
+        - ``haq`` (HAQ disability index 0-3, steps of 0.125; ~0.8 at baseline),
+          ``lit`` (Lupus Impact Tracker 0-100, steps of 2.5, higher is worse; ~45),
+          ``sf36_pcs`` / ``sf36_mcs`` (SF-36 component summaries, norm-based:
+          ~38 / ~41 at baseline); all improve with response;
+        - the NCT03917797 biomarker panel (:data:`PANEL`), simulated for every trial:
+          ``th1``, ``th17``, ``treg`` (% of CD4+ T cells), ``b_naive``, ``b_memory``,
+          ``b_transitional`` (% of B cells), ``tnf_alpha``, ``tgf_beta1``, ``il6``,
+          ``il17a``, ``il10``, ``baff``, ``mcp1``, ``cxcl10``, ``ifn_gamma`` (pg/mL,
+          serum; log-normal);
+        - reference limits (:data:`REFERENCE_LIMITS`, illustrative, the same at every
+          visit and never missing): ``creatinine_uln`` (by sex), ``c3_lln``, ``c3_uln``,
+          ``c4_lln``, ``c4_uln``, ``platelets_lln``, ``platelets_uln``, ``wbc_lln``,
+          ``wbc_uln``, ``neutrophils_lln``, ``lymphocytes_lln``, ``hemoglobin_lln`` and
+          ``hemoglobin_uln`` (by sex). Low complement (C3 or C4 below its LLN) is the
+          rule at baseline and normalises with response.
+
         ``subject_id``, ``arm``, ``sex`` and the BILAG grades are categorical (cheap
-        for millions of rows); labs are float64 with NaN where missing; ``rbc_casts``
-        is a nullable boolean.
+        for millions of rows); labs, questionnaires and limits are float64 with NaN
+        where missing; ``rbc_casts`` is a nullable boolean.
 
     Raises
     ------
@@ -151,7 +231,9 @@ def simulate(
     Subjects are drawn in blocks of :data:`CHUNK`, each with its own random stream
     spawned from `seed` (:class:`numpy.random.SeedSequence`) and simulated in parallel
     threads: the table depends only on the arguments. A million subjects with 12
-    visits take about 10-15 s and 5 GB of memory.
+    visits take about 15-25 s and 10 GB of memory (the 76 columns). The columns added
+    later come from a second stream spawned from each block's generator after all the
+    draws of the earlier columns, whose values therefore did not change.
 
     Examples
     --------
@@ -280,6 +362,13 @@ class _Plan:
         "prednisone", "immunosuppressant_dose", "new_immunosuppressant", "rituximab",
         "sf36", "lupusqol", "lupuspro", "promis_fatigue", "promis_pain", "promis_depression",
         "slicc_di",
+        # the columns added later (drawn from a second stream: see _simulate_block)
+        "ana", "platelets", "wbc", "neutrophils", "lymphocytes", "hemoglobin",
+        "haq", "lit", "sf36_pcs", "sf36_mcs",
+        "th1", "th17", "treg", "b_naive", "b_memory", "b_transitional",
+        *(name for name in PANEL if name not in ("th1", "th17", "treg")),
+        *(f"{column}{suffix}" for column, limits in REFERENCE_LIMITS.items()
+          for suffix, limit in zip(("_lln", "_uln"), limits, strict=True) if limit is not None),
     )
     CATEGORIES: ClassVar[dict[str, list[str] | None]] = {
         "subject_id": None, "arm": None, "sex": ["F", "M"],
@@ -443,6 +532,13 @@ def _simulate_block(plan: _Plan, subjects: slice, rng: np.random.Generator, drop
     prednisone = _treatments(design, course, block)
     _outcomes(design, course, prednisone, block)
     _identifiers(subjects, design, course, block)
+    # the later columns: a stream of their own, spawned after every draw above, so that
+    # adding them did not change the columns above
+    later = replace(block, rng=block.rng.spawn(1)[0])  # shares attended and columns
+    _blood(course, prednisone, later)
+    _panel(design, course, later)
+    _function(course, later)
+    _limits(course, later)
     return block.columns
 
 
@@ -558,8 +654,7 @@ def _renal(design: _Design, course: _Course, block: _Block) -> tuple[np.ndarray,
 def _serology(course: _Course, sledai: np.ndarray, block: _Block) -> np.ndarray:
     """Complement C3 / C4 (mg/dL) and anti-dsDNA (IU/mL); SLEDAI with their points."""
     rng, n = block.rng, block.n
-    multiplier = np.maximum(0.05, 1.0 - _col(course.depth_serology) * course.f)
-    multiplier *= 1.0 + 0.5 * course.flare_any
+    multiplier = _serological_activity(course)
     c3_0 = np.clip(rng.normal(np.where(course.renal_involved, 66.0, 78.0), 18.0, n), 20.0,
                    150.0)
     c3 = np.maximum(105.0 - _col(105.0 - c3_0) * multiplier + block.normal(6.0), 5.0)
@@ -572,6 +667,14 @@ def _serology(course: _Course, sledai: np.ndarray, block: _Block) -> np.ndarray:
     block.keep("anti_dsdna", dsdna, 0, missable=True)
     return sledai + (2 * (((c3 < 90.0) | (c4 < 16.0)).view(np.int8)
                           + (dsdna > 30.0).view(np.int8))).astype(np.int16)
+
+
+def _serological_activity(course: _Course) -> np.ndarray:
+    """Serological activity at each visit: 1 at baseline, falling with the serological
+    response (at least 0.05), raised by flares."""
+    multiplier = np.maximum(0.05, 1.0 - _col(course.depth_serology) * course.f)
+    multiplier *= 1.0 + 0.5 * course.flare_any
+    return multiplier
 
 
 def _grades(activity: np.ndarray, history: np.ndarray) -> np.ndarray:
@@ -656,7 +759,7 @@ def _outcomes(design: _Design, course: _Course, prednisone: np.ndarray,
               block: _Block) -> None:
     """Patient-reported outcomes and the SLICC damage index."""
     rng, n = block.rng, block.n
-    gain = _col(np.maximum(0.0, course.depth_qol)) * course.f - 0.3 * course.flare_any
+    gain = _qol_gain(course)
 
     def score(mean: float, sd: float, change: float, low: float, high: float,
               noise: float) -> np.ndarray:
@@ -676,6 +779,12 @@ def _outcomes(design: _Design, course: _Course, prednisone: np.ndarray,
     block.keep("slicc_di", slicc.astype(np.int64))
 
 
+def _qol_gain(course: _Course) -> np.ndarray:
+    """Improvement of patient-reported outcomes at each visit: 0 at baseline, up to 1
+    with a full response, lowered by flares."""
+    return _col(np.maximum(0.0, course.depth_qol)) * course.f - 0.3 * course.flare_any
+
+
 def _identifiers(subjects: slice, design: _Design, course: _Course, block: _Block) -> None:
     """Subject, arm, day and demographics of each attended visit (category codes)."""
     counts = course.counts
@@ -685,3 +794,332 @@ def _identifiers(subjects: slice, design: _Design, course: _Course, block: _Bloc
     block.keep("day", design.day)
     block.columns["age"] = np.repeat(course.age, counts)
     block.columns["sex"] = np.repeat((~course.sex_f).view(np.int8), counts)
+
+
+# --- the later columns (second random stream) -------------------------------------------
+
+# Haematological activity of a BILAG grade (A .. E) for the blood counts.
+_HAEM_ACTIVITY = np.array([1.0, 0.7, 0.35, 0.05, 0.0], dtype=np.float32)
+
+
+def _blood(course: _Course, prednisone: np.ndarray, block: _Block) -> None:
+    """ANA titre, blood counts (x10^9/L) and haemoglobin (g/dL).
+
+    Each subject has one kind of SLE cytopenia (thrombocytopenia 50%, leukopenia 40%,
+    haemolytic anaemia 10%) that shows when the haematological BILAG domain is active
+    (grade A: platelets ~22, white cells ~2, or haemoglobin ~8; B: ~45, ~2.6, ~9; C:
+    mild), so the SLEDAI's cytopenia point mostly has a count below 100 or 3 behind it.
+    Lymphopenia follows serological activity; prednisone raises the white cells
+    (neutrophils) and lowers the lymphocyte fraction. Neutrophils + lymphocytes stay
+    below the white cells (monocytes, eosinophils and basophils make 5-15%).
+    """
+    rng, n = block.rng, block.n
+    grade = np.full(block.shape, 4, dtype=np.int8)
+    grade[block.attended] = block.columns["bilag_haematological"]
+    haem = _HAEM_ACTIVITY[grade]
+    activity = _serological_activity(course)
+    steroid = np.minimum(prednisone, 60.0).astype(np.float32)
+    # ANA: a reciprocal titre on the dilution ladder 1:40 .. 1:2560
+    ana0 = rng.normal(3.4, 1.1, n)  # ladder step: 0 = 1:40, 3 = 1:320, 6 = 1:2560
+    step = _col(ana0) - 1.6 * (1.0 - activity) + block.wobble(0.45, 0.6)
+    block.keep("ana", 40.0 * np.exp2(np.clip(np.rint(step), 0.0, 6.0)), missable=True)
+    kind = rng.choice(3, size=n, p=[0.5, 0.4, 0.1])
+    platelets0 = np.exp(rng.normal(np.log(245.0), 0.22, n))
+    drop = _col(np.where(kind == 0, 2.4, 0.3)) * haem
+    platelets = _col(platelets0) * np.exp(block.wobble(0.12, 0.4) - drop)
+    block.keep("platelets", np.clip(platelets, 3.0, 900.0), 0, missable=True)
+    wbc0 = np.exp(rng.normal(np.log(5.4), 0.25, n))
+    drop = _col(np.where(kind == 1, 1.3, 0.25)) * haem
+    wbc = _col(wbc0) * np.exp(block.wobble(0.12, 0.4) - drop) * (1.0 + 0.006 * steroid)
+    wbc = np.clip(wbc, 0.8, 30.0)
+    lymph0 = np.clip(rng.normal(0.20, 0.06, n), 0.05, 0.45)  # fraction of the white cells
+    lymph = _col(lymph0) * np.exp(0.35 * (1.0 - activity) - 0.006 * steroid
+                                  + block.normal(0.08))
+    lymph = np.minimum(lymph, 0.6)
+    other = _col(np.clip(rng.normal(0.09, 0.02, n), 0.05, 0.15))
+    block.keep("wbc", wbc, 2, missable=True)
+    block.keep("neutrophils", wbc * (1.0 - other - lymph), 2, missable=True)
+    block.keep("lymphocytes", wbc * lymph, 2, missable=True)
+    hb0 = np.where(course.sex_f, rng.normal(12.3, 1.1, n), rng.normal(13.9, 1.2, n))
+    hb0 -= 0.5 * course.renal_involved
+    hb = (_col(hb0) + 0.6 * (1.0 - np.minimum(activity, 1.5)) + block.wobble(0.35, 0.5)
+          - _col(np.where(kind == 2, 4.5, 0.8)) * haem)
+    block.keep("hemoglobin", np.clip(hb, 4.5, 19.0), 1, missable=True)
+
+
+def _panel(design: _Design, course: _Course, block: _Block) -> None:
+    """The NCT03917797 biomarker panel (:data:`PANEL`), log-normal, and the B-cell
+    subsets: memory (~25%), transitional (~6%, raised in SLE) and the others
+    (plasmablasts, double-negative; ~9%) fall with activity, naive B cells are the rest."""
+    rng, n = block.rng, block.n
+    activity = _serological_activity(course) - 1.0
+    treated = _col(design.experimental) * course.f
+    for name, (median, between, within, slope, effect, decimals) in PANEL.items():
+        log = _col(np.log(median) + rng.normal(0.0, between, n)) + block.normal(within)
+        log += slope * activity + effect * treated
+        block.keep(name, np.exp(log), decimals, missable=True)
+
+    def subset(median: float, between: float, slope: float, effect: float) -> np.ndarray:
+        log = _col(np.log(median) + rng.normal(0.0, between, n)) + block.normal(0.1)
+        return np.exp(log + slope * activity + effect * treated)
+
+    memory, transitional = subset(25.0, 0.35, 0.25, -0.1), subset(6.0, 0.5, 0.3, 0.0)
+    others = subset(9.0, 0.4, 0.5, -0.1)
+    total = memory + transitional + others
+    scale = np.minimum(1.0, 90.0 / total)  # naive B cells are at least 10%
+    block.keep("b_memory", memory * scale, 1, missable=True)
+    block.keep("b_transitional", transitional * scale, 1, missable=True)
+    block.keep("b_naive", 100.0 - total * scale, 1, missable=True)
+
+
+def _function(course: _Course, block: _Block) -> None:
+    """HAQ disability index (0-3 in steps of 1/8), Lupus Impact Tracker (0-100 in steps
+    of 2.5, higher is worse) and the SF-36 physical and mental component summaries
+    (norm-based: general population 50 +- 10); all improve with response."""
+    rng, n = block.rng, block.n
+    gain = _qol_gain(course)
+
+    def score(mean: float, sd: float, change: float, low: float, high: float,
+              noise: float, step: float) -> np.ndarray:
+        base = _col(np.clip(rng.normal(mean, sd, n), low, high))
+        value = np.clip(base + change * gain + block.normal(noise), low, high)
+        return np.rint(value / step) * step
+
+    block.keep("haq", score(0.8, 0.6, -0.45, 0.0, 3.0, 0.12, 0.125), 3, missable=True)
+    block.keep("lit", score(45.0, 18.0, -15.0, 0.0, 100.0, 5.0, 2.5), 1, missable=True)
+    block.keep("sf36_pcs", score(38.0, 8.5, 6.0, 10.0, 70.0, 2.5, 0.1), 1, missable=True)
+    block.keep("sf36_mcs", score(41.0, 10.0, 5.0, 5.0, 75.0, 3.0, 0.1), 1, missable=True)
+
+
+def _limits(course: _Course, block: _Block) -> None:
+    """The reference-limit columns (:data:`REFERENCE_LIMITS`): the same at every visit,
+    never missing; sex-specific where the limit is a (female, male) pair."""
+    for column, limits in REFERENCE_LIMITS.items():
+        for suffix, limit in zip(("_lln", "_uln"), limits, strict=True):
+            if limit is None:
+                continue
+            female, male = limit if isinstance(limit, tuple) else (limit, limit)
+            value = np.where(course.sex_f, float(female), float(male))
+            block.columns[f"{column}{suffix}"] = np.repeat(value, course.counts)
+
+
+# --- adverse events ------------------------------------------------------------------
+
+_INFECTIONS = "Infections and infestations"
+_GENERAL = "General disorders and administration site conditions"
+_GASTRO = "Gastrointestinal disorders"
+_NERVOUS = "Nervous system disorders"
+_SKIN = "Skin and subcutaneous tissue disorders"
+_BLOOD = "Blood and lymphatic system disorders"
+_PROCEDURAL = "Injury, poisoning and procedural complications"
+
+#: Background adverse events: MedDRA preferred term, its primary system organ class,
+#: rate per subject-year, probability that the investigator judges an event related to
+#: the study treatment (in an experimental arm; 60% of it in a control arm), CTCAE grade
+#: probabilities (grades 1 .. 5) and median duration in days. Rates and grades are of the
+#: order seen in lupus nephritis and MSC trials on standard of care; illustrative only.
+AE_TERMS: tuple[tuple[str, str, float, float, tuple[float, ...], float], ...] = (
+    ("Upper respiratory tract infection", _INFECTIONS, 0.40, 0.10,
+     (0.62, 0.33, 0.05, 0.0, 0.0), 7.0),
+    ("Nasopharyngitis", _INFECTIONS, 0.25, 0.05, (0.80, 0.19, 0.01, 0.0, 0.0), 6.0),
+    ("Urinary tract infection", _INFECTIONS, 0.20, 0.10, (0.45, 0.47, 0.08, 0.0, 0.0), 7.0),
+    ("Herpes zoster", _INFECTIONS, 0.05, 0.25, (0.20, 0.68, 0.12, 0.0, 0.0), 18.0),
+    ("Pneumonia", _INFECTIONS, 0.03, 0.15, (0.0, 0.35, 0.55, 0.095, 0.005), 14.0),
+    ("Pyrexia", _GENERAL, 0.08, 0.10, (0.75, 0.23, 0.02, 0.0, 0.0), 2.0),
+    ("Fatigue", _GENERAL, 0.10, 0.10, (0.70, 0.28, 0.02, 0.0, 0.0), 21.0),
+    ("Oedema peripheral", _GENERAL, 0.05, 0.05, (0.70, 0.28, 0.02, 0.0, 0.0), 30.0),
+    ("Nausea", _GASTRO, 0.14, 0.30, (0.75, 0.23, 0.02, 0.0, 0.0), 4.0),
+    ("Diarrhoea", _GASTRO, 0.14, 0.30, (0.72, 0.25, 0.03, 0.0, 0.0), 4.0),
+    ("Vomiting", _GASTRO, 0.05, 0.25, (0.75, 0.23, 0.02, 0.0, 0.0), 2.0),
+    ("Headache", _NERVOUS, 0.20, 0.15, (0.75, 0.23, 0.02, 0.0, 0.0), 2.0),
+    ("Dizziness", _NERVOUS, 0.06, 0.10, (0.80, 0.19, 0.01, 0.0, 0.0), 3.0),
+    ("Rash", _SKIN, 0.10, 0.15, (0.70, 0.27, 0.03, 0.0, 0.0), 10.0),
+    ("Alopecia", _SKIN, 0.04, 0.10, (0.80, 0.20, 0.0, 0.0, 0.0), 60.0),
+    ("Leukopenia", _BLOOD, 0.06, 0.40, (0.35, 0.50, 0.14, 0.01, 0.0), 21.0),
+    ("Anaemia", _BLOOD, 0.06, 0.10, (0.40, 0.45, 0.14, 0.01, 0.0), 30.0),
+    ("Alanine aminotransferase increased", "Investigations", 0.05, 0.40,
+     (0.75, 0.20, 0.05, 0.0, 0.0), 21.0),
+    ("Hypertension", "Vascular disorders", 0.06, 0.05, (0.30, 0.55, 0.15, 0.0, 0.0), 60.0),
+    ("Arthralgia", "Musculoskeletal and connective tissue disorders", 0.10, 0.05,
+     (0.70, 0.28, 0.02, 0.0, 0.0), 14.0),
+    ("Insomnia", "Psychiatric disorders", 0.04, 0.10, (0.80, 0.20, 0.0, 0.0, 0.0), 14.0),
+    ("Cough", "Respiratory, thoracic and mediastinal disorders", 0.08, 0.05,
+     (0.80, 0.20, 0.0, 0.0, 0.0), 10.0),
+)
+
+#: Events in the days after an infusion: term, system organ class, probability per
+#: infusion in an experimental arm and in a control arm, latest start (days after the
+#: infusion), CTCAE grade probabilities. They are related to the infusion in the
+#: experimental arms, in half the cases in the control arms (placebo or vehicle infusion).
+INFUSION_TERMS: tuple[tuple[str, str, float, float, int, tuple[float, ...]], ...] = (
+    ("Infusion related reaction", _PROCEDURAL, 0.12, 0.03, 1, (0.70, 0.27, 0.03, 0.0, 0.0)),
+    ("Pyrexia", _GENERAL, 0.08, 0.02, 2, (0.75, 0.23, 0.02, 0.0, 0.0)),
+    ("Headache", _NERVOUS, 0.04, 0.02, 1, (0.80, 0.19, 0.01, 0.0, 0.0)),
+)
+
+# Probability that an event of a grade (1 .. 5) is serious.
+_SERIOUS = np.array([0.003, 0.02, 0.45, 0.9, 1.0])
+
+
+def simulate_adverse_events(visits: pd.DataFrame, trial: str | TrialDefinition,
+                            seed: int = 0) -> pd.DataFrame:
+    """Simulate the adverse events of the subjects of a visit table (SPEC section 6).
+
+    Background events (:data:`AE_TERMS`: common infections, gastrointestinal,
+    nervous-system, skin, blood and laboratory events, ...) happen at a rate per year of
+    follow-up that varies between subjects (gamma frailty: some subjects have none, a few
+    many), starting uniformly between day 0 and the subject's last visit. Infusions
+    (day 0, and the days named as "month N" / "week N" in an arm's description, e.g. the
+    month-6 infusion of NCT03917797) bring infusion-related reactions, pyrexia and headache
+    in the next days (:data:`INFUSION_TERMS`): often and always related in the
+    experimental arms, seldom and half of them related in the control arms, whose
+    background events are also less often judged related. Grades are mostly 1-2, few 3,
+    rarely 4 (5 practically never); grade 3 and higher events are often serious. An
+    event still going on at the subject's last visit has no ``end_day``.
+
+    Parameters
+    ----------
+    visits : DataFrame
+        A visit table with ``subject_id``, ``day`` and (optionally) ``arm``, e.g. from
+        :func:`simulate`. A subject's arm is experimental unless it matches (ignoring
+        case) an arm the trial marks ``control``; without an ``arm`` column every subject
+        is.
+    trial : str or TrialDefinition
+        The trial (its arms and their descriptions).
+    seed : int, default 0
+        Seed of the random generator: the same visits and seed give an identical table.
+
+    Returns
+    -------
+    DataFrame
+        One row per event, sorted by subject (in the order of `visits`), start day and
+        term: ``subject_id`` (the dtype of the visits' column; a categorical keeps all
+        its categories), ``term`` and ``body_system`` (MedDRA preferred term and system
+        organ class, string), ``start_day`` and ``end_day`` (Int64, ``end_day`` missing
+        while ongoing), ``grade`` (CTCAE, Int64), ``related`` and ``serious``
+        (boolean).
+
+    Raises
+    ------
+    InputError
+        If `visits` lacks ``subject_id`` or ``day``, or `seed` is not a non-negative
+        integer.
+    UnknownTrialError
+        If `trial` is an unknown ID.
+
+    Examples
+    --------
+    >>> import endpoints as ep
+    >>> from endpoints.simulate import simulate_adverse_events
+    >>> visits = ep.simulate("NCT03917797", n_per_arm=20, seed=1)
+    >>> events = simulate_adverse_events(visits, "NCT03917797", seed=1)
+    >>> events.loc[:3, ["subject_id", "term", "start_day", "grade", "related"]]
+      subject_id                               term  start_day  grade  related
+    0   MSC-0001                           Headache         10      2    False
+    1   MSC-0001  Upper respiratory tract infection        310      1     True
+    2   MSC-0003                            Pyrexia          0      1     True
+    3   MSC-0003  Upper respiratory tract infection        104      1    False
+    >>> arm = events["subject_id"].str[:3]
+    >>> events.groupby(arm).size().to_dict(), events.groupby(arm).related.sum().to_dict()
+    ({'MSC': 48, 'PLA': 53}, {'MSC': 18, 'PLA': 1})
+    """
+    definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError("seed=", f"must be a non-negative integer, got {seed!r}")
+    for column in ("subject_id", "day"):
+        if column not in visits:
+            raise InputError(column, "required column missing from the visit table")
+    rng = np.random.default_rng([int(seed), 0xAE])  # not the stream of simulate(seed)
+    codes, subjects = pd.factorize(visits["subject_id"], use_na_sentinel=True)
+    if (codes < 0).any():
+        raise InputError("subject_id", "missing subject IDs")
+    n = len(subjects)
+    day = pd.to_numeric(visits["day"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    last = pd.Series(day).groupby(codes).max().reindex(range(n)).to_numpy()
+    follow = np.maximum(np.nan_to_num(last, nan=-1.0), -1.0).astype(np.int64)  # -1: none
+    first_row = np.unique(codes, return_index=True)[1]
+    experimental, infusions = _arms(definition, visits, first_row)
+
+    # background events: Poisson counts per subject and term
+    years = np.maximum(follow + 1, 0) / 365.25
+    frailty = rng.gamma(2.0, 0.5, n)
+    rates = np.array([t[2] for t in AE_TERMS])
+    counts = rng.poisson(np.outer(years * frailty, rates))
+    who = np.repeat(np.repeat(np.arange(n), len(AE_TERMS)), counts.ravel())
+    term = np.repeat(np.tile(np.arange(len(AE_TERMS)), n), counts.ravel())
+    start = np.floor(rng.random(len(who)) * (follow[who] + 1)).astype(np.int64)
+    p_related = np.array([t[3] for t in AE_TERMS])[term] * np.where(experimental[who], 1.0,
+                                                                     0.6)
+    related = rng.random(len(who)) < p_related
+    grade = _draw_grades(rng, np.array([t[4] for t in AE_TERMS]), term)
+    duration = np.array([t[5] for t in AE_TERMS])[term] * np.exp(rng.normal(0.0, 0.6,
+                                                                            len(who)))
+    names = [t[0] for t in AE_TERMS]
+    systems = [t[1] for t in AE_TERMS]
+    parts = [(who, term, start, grade, related, duration)]
+
+    # events after infusions
+    for name, system, p_exp, p_control, latest, grades in INFUSION_TERMS:
+        for infusion_day, given in infusions.items():
+            at = given & (follow >= infusion_day)
+            p = np.where(experimental, p_exp, p_control) * at
+            hit = np.flatnonzero(rng.random(n) < p)
+            begin = infusion_day + rng.integers(0, latest + 1, len(hit))
+            begin = np.minimum(begin, follow[hit])
+            rel = experimental[hit] | (rng.random(len(hit)) < 0.5)
+            g = _draw_grades(rng, np.array([grades]), np.zeros(len(hit), dtype=np.int64))
+            code = np.full(len(hit), len(names), dtype=np.int64)
+            parts.append((hit, code, begin, g, rel, rng.uniform(0.0, 1.5, len(hit))))
+        names.append(name)
+        systems.append(system)
+
+    who, term, start, grade, related, duration = (np.concatenate(x) for x in zip(*parts,
+                                                                                 strict=True))
+    serious = rng.random(len(who)) < _SERIOUS[grade - 1]
+    end = start + np.rint(duration).astype(np.int64)
+    ongoing = end > follow[who]
+    order = np.lexsort((term, start, who))
+    names_arr, systems_arr = np.array(names, dtype=object), np.array(systems, dtype=object)
+    return pd.DataFrame({
+        "subject_id": subjects.take(who[order]),
+        "term": pd.array(names_arr[term[order]], dtype="string"),
+        "start_day": pd.array(start[order], dtype="Int64"),
+        "end_day": pd.arrays.IntegerArray(end[order], ongoing[order]),
+        "grade": pd.array(grade[order], dtype="Int64"),
+        "related": pd.array(related[order], dtype="boolean"),
+        "serious": pd.array(serious[order], dtype="boolean"),
+        "body_system": pd.array(systems_arr[term[order]], dtype="string"),
+    })
+
+
+def _arms(trial: TrialDefinition, visits: pd.DataFrame,
+          first_row: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Whether each subject is in an experimental arm, and which subjects have an
+    infusion on each infusion day (day 0, plus the "month N" / "week N" of an arm's
+    description)."""
+    n = len(first_row)
+    arms = {a.label.strip().casefold(): a for a in trial.arms}
+    if "arm" not in visits or not arms:
+        return np.ones(n, dtype=bool), {0: np.ones(n, dtype=bool)}
+    # per distinct label, not per subject
+    codes, labels = pd.factorize(visits["arm"].to_numpy(dtype=object)[first_row],
+                                 use_na_sentinel=False)
+    keys = [str(label).strip().casefold() for label in labels]
+    control = np.array([k in arms and arms[k].control for k in keys], dtype=bool)
+    infusions: dict[int, np.ndarray] = {0: np.ones(n, dtype=bool)}
+    for key, arm in arms.items():
+        for unit, number in re.findall(r"\b(month|week)\s+(\d+)", arm.description, re.I):
+            day = round(30.4375 * int(number)) if unit.lower() == "month" else 7 * int(number)
+            if day > 0:
+                given = np.array([k == key for k in keys], dtype=bool)
+                infusions[day] = infusions.get(day, np.zeros(n, dtype=bool)) | given[codes]
+    return ~control[codes], infusions
+
+
+def _draw_grades(rng: np.random.Generator, probabilities: np.ndarray,
+                 rows: np.ndarray) -> np.ndarray:
+    """CTCAE grades (1 .. 5) of events, each from its row of grade probabilities."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    cumulative /= cumulative[:, -1:]
+    u = rng.random(len(rows))
+    return 1 + (u[:, None] > cumulative[rows]).sum(axis=1)
