@@ -52,6 +52,17 @@ NUMERIC_COLUMNS = (
     "promis_pain",
     "promis_depression",
     "lupuspro",
+    "lit",
+    "sf36_pcs",
+    "sf36_mcs",
+    "ana",
+    "haq",
+    "platelets",
+    "wbc",
+    "c3_lln",
+    "c4_lln",
+    "th1", "th17", "treg", "b_naive", "b_memory", "b_transitional", "tnf_alpha",
+    "tgf_beta1", "il6", "il17a", "il10", "baff", "mcp1", "cxcl10", "ifn_gamma",
 )
 BOOLEAN_COLUMNS = ("rbc_casts", "new_immunosuppressant", "rituximab")
 
@@ -548,7 +559,7 @@ def change_row(subject, endpoint, timepoint, target_day):
     result None; value None when the visit's value or the baseline is missing."""
     column = CHANGE_COLUMN.get(endpoint, endpoint.removesuffix("_change"))
     visit = assessment_visit(subject["visits"], target_day)
-    if visit is None:
+    if visit is None or column in subject.get("absent", ()):
         return _row(endpoint, timepoint)
     value = change(visit[column], subject["base"][column])
     return _row(endpoint, timepoint, day=visit["day"], value=value)
@@ -811,6 +822,69 @@ def steroid_discontinuation_row(subject, endpoint, timepoint, target_day):
     )
 
 
+# --- levels, presence at a visit and at baseline, adverse events (SPEC 4, 6, 7) --------
+
+BASELINE = "baseline"
+#: the visit column of each level endpoint whose name is not simply "<column>_level"
+LEVEL_COLUMN = {"proteinuria_level": "proteinuria_24h", "bilag_level": "bilag_score"}
+
+
+def baseline_visit(subject_visits):
+    """The last visit on or before day 0 (None if there is none)."""
+    found = None
+    for visit in subject_visits:
+        if visit["day"] <= 0:
+            found = visit
+    return found
+
+
+def level_row(subject, endpoint, timepoint, target_day):
+    """The value at the assessment visit; at baseline, the baseline value with the day
+    it was recorded on."""
+    column = LEVEL_COLUMN.get(endpoint, endpoint.removesuffix("_level"))
+    if column in subject["absent"]:
+        return _row(endpoint, timepoint)
+    if timepoint == BASELINE:
+        value = subject["base"][column]
+        days = [v["day"] for v in subject["visits"] if v["day"] <= 0 and v[column] is not None]
+        return _row(endpoint, timepoint, day=days[-1] if days else None, value=value)
+    visit = assessment_visit(subject["visits"], target_day)
+    if visit is None:
+        return _row(endpoint, timepoint)
+    return _row(endpoint, timepoint, day=visit["day"], value=visit[column])
+
+
+def below(x, limit):
+    """x < limit in decimal terms (None if either is missing)."""
+    if x is None or limit is None:
+        return None
+    return round(x - limit, 9) < 0
+
+
+def presence_row(subject, endpoint, timepoint, target_day):
+    """Cytopenia (platelets < 100 or white cells < 3) or low complement (C3 or C4 below
+    its LLN) at the assessment visit; at baseline, from each variable's baseline, on the
+    day of the last visit on or before day 0."""
+    if timepoint == BASELINE:
+        visit, values = baseline_visit(subject["visits"]), subject["base"]
+    else:
+        visit = assessment_visit(subject["visits"], target_day)
+        values = visit
+    needs = ("platelets", "wbc") if endpoint == "cytopenia" else ("c3", "c3_lln", "c4", "c4_lln")
+    if visit is None or set(needs) & subject["absent"]:
+        return _row(endpoint, timepoint)
+    if endpoint == "cytopenia":
+        result = or3(absolute(values["platelets"], "<", 100), absolute(values["wbc"], "<", 3))
+    else:
+        result = or3(below(values["c3"], values["c3_lln"]), below(values["c4"], values["c4_lln"]))
+    return _row(endpoint, timepoint, day=visit["day"], result=result)
+
+
+def no_adverse_events_row(subject, endpoint, timepoint, target_day):
+    """Without an adverse-events table, an adverse-event endpoint is not evaluable."""
+    return _row(endpoint, timepoint)
+
+
 # --------------------------------------------------------------------------------------
 # Trials (SPEC section 4)
 # --------------------------------------------------------------------------------------
@@ -833,9 +907,18 @@ SCORERS = {
     "immunosuppressant_reduction": immunosuppressant_reduction_row,
     "cumulative_steroid_dose": cumulative_steroid_dose_row,
     "steroid_discontinuation": steroid_discontinuation_row,
+    "cytopenia": presence_row,
+    "low_complement": presence_row,
+    "treatment_related_ae": no_adverse_events_row,
 }
 
 W12, W20, W24, W52, M12 = "week 12", "week 20", "week 24", "week 52", "month 12"
+#: NCT03580291's visits every 4 weeks to week 24; NCT03673748's scheduled visits
+NANJING_WEEKS = {f"week {w}": 7 * w for w in (4, 8, 12, 16, 20, 24)}
+VALLADOLID_VISITS = {f"week {w}": 7 * w for w in (4, 8, 12, 16, 20, 24, 36, 48, 60, 72, 78)}
+#: NCT03917797's biomarker panel
+PANEL = ("th1", "th17", "treg", "b_naive", "b_memory", "b_transitional", "tnf_alpha",
+         "tgf_beta1", "il6", "il17a", "il10", "baff", "mcp1", "cxcl10", "ifn_gamma")
 
 TRIALS = {
     "NCT03917797": {
@@ -855,37 +938,43 @@ TRIALS = {
             "anti_dsdna_change": [W24, M12],
             "c3_change": [W24, M12],
             "c4_change": [W24, M12],
+            **{f"{name}_change": [W24, M12] for name in PANEL},
         },
     },
     "NCT03673748": {
         "criteria": criteria_nct03673748,
-        "timepoints": {W24: 168},
+        "timepoints": VALLADOLID_VISITS,
         "endpoints": {
             "renal_response": [W24],
             "complete_renal_response": [W24],
             "partial_renal_response": [W24],
-            "steroid_reduction": [W24],
+            "steroid_reduction": list(VALLADOLID_VISITS),
             "steroid_reduction_category": [W24],
             "immunosuppressant_reduction": [W24],
             "cumulative_steroid_dose": [W24],
-            "proteinuria_change": [W24],
-            "sledai_change": [W24],
-            "sf36_change": [W24],
-            "lupusqol_change": [W24],
+            "proteinuria_change": list(VALLADOLID_VISITS),
+            "sledai_change": list(VALLADOLID_VISITS),
+            "sf36_change": list(VALLADOLID_VISITS),
+            "lupusqol_change": list(VALLADOLID_VISITS),
         },
     },
     "NCT03580291": {
         "criteria": criteria_nct03580291,
-        "timepoints": {W12: 84, W24: 168},
+        "timepoints": {BASELINE: 0, **NANJING_WEEKS},
         "endpoints": {
             "renal_response": [W12, W24],
             "complete_renal_response": [W12, W24],
             "partial_renal_response": [W12, W24],
             "time_to_complete_response": [W24],
             "time_to_partial_response": [W24],
-            "sri4": [W24],
+            "sri4": list(NANJING_WEEKS),
+            "treatment_related_ae": [W24],
+            **{f"{name}_level": [BASELINE, *NANJING_WEEKS] for name in (
+                "proteinuria", "upcr", "serum_albumin", "creatinine", "egfr", "c3", "c4", "ana",
+                "anti_dsdna", "haq", "pga", "sledai", "bilag")},
+            **{f"{name}_change": list(NANJING_WEEKS) for name in ("haq", "ana", "bilag")},
             **{
-                f"{name}_change": [W12, W24]
+                f"{name}_change": list(NANJING_WEEKS)
                 for name in (
                     "upcr",
                     "proteinuria",
@@ -904,7 +993,7 @@ TRIALS = {
     "NCT02633163": {
         "criteria": None,
         # week 20 is used only by sri4's steroid condition: no endpoint is reported there
-        "timepoints": {W12: 84, W20: 140, W24: 168, W52: 364},
+        "timepoints": {BASELINE: 0, W12: 84, W20: 140, W24: 168, W52: 364},
         "sri4_steroid_condition": True,
         "endpoints": {
             "sri4": [W24],
@@ -920,8 +1009,13 @@ TRIALS = {
                     "promis_pain",
                     "promis_depression",
                     "lupuspro",
+                    "lit",
+                    "sf36_pcs",
+                    "sf36_mcs",
                 )
             },
+            "cytopenia": [BASELINE, W12, W24, W52],
+            "low_complement": [BASELINE, W12, W24, W52],
             "steroid_discontinuation": [W52],
             "cumulative_steroid_dose": [W52],
             **{f"{name}_change": [W12, W24, W52] for name in ("c3", "c4", "anti_dsdna", "upcr")},
@@ -930,18 +1024,21 @@ TRIALS = {
 }
 
 
-def score_subject(subject_visits, trial_id):
-    """All endpoint rows (without subject_id) of one subject, as a list of dicts."""
+def score_subject(subject_visits, trial_id, absent=frozenset()):
+    """All endpoint rows (without subject_id) of one subject, as a list of dicts;
+    `absent`: the columns the table does not have (their endpoints are not evaluable)."""
     trial = TRIALS[trial_id]  # KeyError for an unknown trial
     subject = {
         "visits": subject_visits,
         "base": baselines(subject_visits),
         "selection": selection_values(subject_visits),
         "trial": trial,
+        "absent": absent,
     }
     rows = []
     for endpoint, timepoints in trial["endpoints"].items():
-        scorer = SCORERS.get(endpoint, change_row)  # every other endpoint is "*_change"
+        scorer = SCORERS.get(endpoint) or (level_row if endpoint.endswith("_level")
+                                           else change_row)  # the others are "*_change"
         for timepoint in timepoints:
             rows.append(scorer(subject, endpoint, timepoint, trial["timepoints"][timepoint]))
     return rows
@@ -957,8 +1054,9 @@ def oracle_score(visits: pd.DataFrame, trial_id: str) -> pd.DataFrame:
         raise KeyError(trial_id)
     days = TRIALS[trial_id]["timepoints"]
     rows = []
+    absent = frozenset(NUMERIC_COLUMNS) - set(visits.columns)
     for subject_id, subject_visits in _subjects(visits).items():
-        for row in score_subject(subject_visits, trial_id):
+        for row in score_subject(subject_visits, trial_id, absent):
             rows.append({"subject_id": str(subject_id), **row})
     rows.sort(key=lambda r: (r["subject_id"], r["endpoint"], days[r["timepoint"]]))
     return pd.DataFrame(

@@ -24,7 +24,14 @@ GRIDS = {
     "immunosuppressant_dose": [0.0, 500.0, 1000.0, 1500.0, 2000.0],
     **{name: [float(x) for x in range(0, 100, 7)] for name in (
         "sf36", "lupusqol", "slicc_di", "promis_fatigue", "promis_pain", "promis_depression",
-        "lupuspro")},
+        "lupuspro", "lit", "sf36_pcs", "sf36_mcs")},
+    # SPEC section 4's new columns: counts around the cytopenia thresholds, limits
+    "platelets": [float(x) for x in range(40, 260, 20)] + [99.0, 100.0, 101.0],
+    "wbc": [round(0.5 * i, 1) for i in range(2, 17)] + [2.9, 3.0, 3.1],
+    "c3_lln": [60.0, 90.0, 120.0],
+    "c4_lln": [10.0, 16.0, 20.0],
+    "ana": [40.0, 80.0, 160.0, 320.0, 640.0, 1280.0],
+    "haq": [round(0.25 * i, 2) for i in range(0, 13)],
 }
 BILAG_DOMAINS = ("constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal",
                  "cardiorespiratory", "gastrointestinal", "ophthalmic", "renal", "haematological")
@@ -44,6 +51,7 @@ FOCUS = {
 DAY_POOL = sorted(
     {-28, -14, -7, 0, 7, 14, 28}
     | {t + d for t in (84, 140, 168, 183, 364, 365) for d in (-29, -28, -7, -1, 0, 1, 7, 28, 29)}
+    | {t + d for t in (28, 56, 112, 252, 336, 420, 504, 546) for d in (-14, 0, 1, 14)}
 )
 
 
@@ -53,7 +61,7 @@ def visit_tables(draw, max_subjects: int = 6) -> pd.DataFrame:
     n = draw(st.integers(1, max_subjects))
     missing = draw(st.sampled_from([0.0, 0.05, 0.3]))
     days_by_subject = [
-        sorted(draw(st.sets(st.sampled_from(DAY_POOL) | st.integers(-40, 420),
+        sorted(draw(st.sets(st.sampled_from(DAY_POOL) | st.integers(-40, 560),
                             min_size=1, max_size=9)))
         for _ in range(n)
     ]

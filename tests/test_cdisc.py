@@ -385,7 +385,10 @@ def test_adverse_event_grade_outside_ctcae_is_an_error():
 @pytest.mark.parametrize("standard", ["adam", "sdtm"])
 def test_round_trip_equals_scoring_the_visits(trial, standard):
     visits = ep.simulate(trial, n_per_arm=8, seed=11)
-    want = ep.score(visits, trial)
+    # a reference range travels on its lab's record: where the lab is missing, so is it
+    limits = {c: c[: -len("_lln")] for c in visits if c.endswith(("_lln", "_uln"))}
+    want = ep.score(visits.assign(**{c: visits[c].where(visits[lab].notna())
+                                     for c, lab in limits.items()}), trial)
     params = sponsor_params(visits)
     if standard == "adam":
         d = as_adam(visits)

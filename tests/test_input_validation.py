@@ -69,9 +69,20 @@ def full_visits(subjects=("S1", "S2", "S3"), days=DAYS) -> pd.DataFrame:
                     "promis_pain": 50.0 - 5 * improve,
                     "promis_depression": 52.0 - 3 * improve,
                     "lupuspro": 70.0 + 5 * improve,
+                    # SPEC section 4's new columns, and NCT03917797's biomarker panel
+                    "ana": 320.0, "haq": 1.0 - 0.5 * improve, "lit": 50.0 - 10 * improve,
+                    "sf36_pcs": 38.0 + 5 * improve, "sf36_mcs": 40.0 + 5 * improve,
+                    "platelets": 180.0 + s, "wbc": 5.0 + 0.1 * s, "neutrophils": 3.0,
+                    "lymphocytes": 1.2, "hemoglobin": 12.0, "c3_lln": 0.9, "c4_lln": 0.1,
+                    **{name: 10.0 + s - 2 * improve for name in PANEL},
                 }
             )
     return pd.DataFrame(rows)
+
+
+#: NCT03917797's biomarker panel (SPEC section 4)
+PANEL = ("th1", "th17", "treg", "b_naive", "b_memory", "b_transitional", "tnf_alpha",
+         "tgf_beta1", "il6", "il17a", "il10", "baff", "mcp1", "cxcl10", "ifn_gamma")
 
 
 def shuffled(frame: pd.DataFrame, seed: int) -> pd.DataFrame:

@@ -47,8 +47,9 @@ def test_output_shape_and_types():
         "category",
         "value",
     ]
-    # 3 renal endpoints x 2 timepoints + 2 time-to-event endpoints + sri4 + 10 changes x 2
-    assert len(result) == 29
+    # 3 renal endpoints x 2 timepoints + 2 time-to-event endpoints + sri4 x 6 weeks +
+    # treatment-related AEs + 13 levels x (baseline + 6 weeks) + 13 changes x 6 weeks
+    assert len(result) == 3 * 2 + 2 + 6 + 1 + 13 * 7 + 13 * 6
     renal = result[result["endpoint"].str.contains("response")]
     assert list(zip(renal["endpoint"], renal["timepoint"], strict=True)) == [
         ("complete_renal_response", "week 12"),
@@ -272,16 +273,19 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 def test_endpoint_lists_per_trial():
     visits = pd.DataFrame({"subject_id": ["x"], "day": [0]})
     expected = {
-        "NCT03917797": 17,  # 3 renal + 2 failure + sri4 + 3 flares + 2 changes + 3 x 2
-        "NCT03673748": 11,
-        "NCT03580291": 8 + 1 + 10 * 2,
-        "NCT02633163": 1 + 3 + 3 + 3 + 1 + 5 * 3 + 1 + 1 + 4 * 3,
+        # 3 renal + 2 failure + sri4 + 3 flares + 2 changes + (3 + 15 panel) changes x 2
+        "NCT03917797": 3 + 2 + 1 + 3 + 2 + 18 * 2,
+        # 3 renal + 3 at week 24 + (steroid_reduction + 4 changes) x 11 scheduled visits
+        "NCT03673748": 3 + 3 + 5 * 11,
+        "NCT03580291": 3 * 2 + 2 + 6 + 1 + 13 * 7 + 13 * 6,
+        # ... + lit, sf36_pcs, sf36_mcs changes x 3 + cytopenia, low complement x 4
+        "NCT02633163": 1 + 3 + 3 + 3 + 1 + 5 * 3 + 1 + 1 + 4 * 3 + 3 * 3 + 2 * 4,
     }
     for trial_id, n in expected.items():
         result = oracle_score(visits, trial_id)
         assert len(result) == n, trial_id
-        # week 20 is used by sri4's steroid condition only: no endpoint is reported there
-        assert "week 20" not in set(result["timepoint"])
+    # MiSLE's week 20 is used by sri4's steroid condition only: nothing is reported there
+    assert "week 20" not in set(oracle_score(visits, "NCT02633163")["timepoint"])
     result = oracle_score(visits, "NCT02633163")
     assert get(result, "x", "sri4", "week 24") == (None, None, None, None)
     assert get(result, "x", "slicc_di_change", "week 52") == (None, None, None, None)

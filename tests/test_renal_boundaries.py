@@ -818,7 +818,8 @@ def test_contract_expected_values(contract_case):
             assert_time(pick(out, TTPR, "week 24", subject), None, None)
 
 
-TIMEPOINT_DAYS = {"week 12": 84, "week 20": 140, "week 24": 168, "week 52": 364, "month 12": 365}
+TIMEPOINT_DAYS = {t.label: t.day for trial in ep.list_trials()
+                  for t in ep.get_trial(trial).timepoints}
 
 
 def test_contract_rows_sorted(contract_case):

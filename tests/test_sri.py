@@ -285,10 +285,17 @@ def test_nanjing_sri4(base, at_visit, expected):
     assert row.day == 168
 
 
-def test_nanjing_sri4_only_at_week_24():
-    rows = [sri_visit(0), sri_visit(84, sledai=6.0), sri_visit(168, sledai=6.0)]
+def test_nanjing_sri4_at_every_visit_of_the_record():
+    """SPEC section 4: "the SLE reaction index" at weeks 4, 8, 12, 16, 20 and 24, each
+    assessed at its own visit (a visit serves a timepoint within its 28-day window)."""
+    rows = [sri_visit(0), sri_visit(84, sledai=6.0), sri_visit(168, sledai=8.0)]
     out = ep.score(make_frame(rows), NANJING)
-    assert set(out[out.endpoint == "sri4"].timepoint) == {"week 24"}
+    sri = out[out.endpoint == "sri4"].set_index("timepoint")
+    assert list(sri.index) == [f"week {w}" for w in (4, 8, 12, 16, 20, 24)]
+    assert sri.loc["week 12", "result"] == True and sri.loc["week 12", "day"] == 84  # noqa: E712
+    assert sri.loc["week 24", "result"] == False and sri.loc["week 24", "day"] == 168  # noqa: E712
+    assert sri.loc["week 4", "reason"] == "no visit in window"  # day 84 is 56 days away
+    assert sri.loc["week 8", "day"] == 84  # the week-12 visit is 28 days from week 8
 
 
 # --------------------------------------------------------------------------------------

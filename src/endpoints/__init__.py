@@ -15,6 +15,7 @@ from .clinical import (
     compute_egfr_mdrd,
     compute_egfr_schwartz,
 )
+from .ctcae import compute_ctcae_grade
 from .definitions import TrialDefinition
 from .errors import (
     DefinitionError,
@@ -25,7 +26,9 @@ from .errors import (
 )
 from .listings import flare_events
 from .registry import get_trial, list_trials, load_trial, register
+from .safety import safety_table
 from .scoring import score
+from .shifts import shift_table
 from .simulate import simulate
 from .summary import summarize
 from .xpt import write_xpt
@@ -38,6 +41,7 @@ __all__ = [
     "TrialData",
     "TrialDefinition",
     "UnknownTrialError",
+    "compute_ctcae_grade",
     "compute_egfr_ckd_epi_2009",
     "compute_egfr_ckd_epi_2021",
     "compute_egfr_mdrd",
@@ -49,7 +53,9 @@ __all__ = [
     "read_adam",
     "read_sdtm",
     "register",
+    "safety_table",
     "score",
+    "shift_table",
     "simulate",
     "summarize",
     "to_adam",

@@ -37,19 +37,110 @@ from .nodes import (
 )
 
 __all__ = [
-    "BILAG_DOMAINS", "NOT_VARIABLES", "AllOf", "AnyOf", "Arm", "At", "Categorical",
-    "Category", "Change", "Compare", "Criterion", "CumulativeDose", "Endpoint", "Event",
-    "Ever", "Model", "Never", "NewBilag", "Response", "Throughout", "TimeToEvent", "Timepoint",
-    "TrialDefinition", "children", "criteria_of", "definition_error",
+    "BILAG_DOMAINS",
+    "NOT_VARIABLES",
+    "AdverseEvent",
+    "AllOf",
+    "AnyOf",
+    "Arm",
+    "At",
+    "Categorical",
+    "Category",
+    "Change",
+    "Compare",
+    "Criterion",
+    "CumulativeDose",
+    "Endpoint",
+    "Event",
+    "Ever",
+    "Level",
+    "Model",
+    "Never",
+    "NewBilag",
+    "Response",
+    "Series",
+    "Throughout",
+    "TimeToEvent",
+    "Timepoint",
+    "TrialDefinition",
+    "children",
+    "criteria_of",
+    "definition_error",
 ]
 
 
 class Timepoint(Model):
-    """A named assessment time: target study day and window (days either side)."""
+    """A named assessment time: target study day and window (days either side).
+
+    A ``baseline`` timepoint (its label is "baseline" unless ``baseline`` says
+    otherwise) reads every variable's baseline value: the last non-missing value on or
+    before day 0.
+    """
 
     label: str
     day: int
     window: int = Field(default=28, ge=0)
+    baseline: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_baseline(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "baseline" not in data and str(
+                data.get("label", "")).strip().lower() == "baseline":
+            return {**data, "baseline": True, "day": data.get("day", 0)}
+        return data
+
+
+class Series(Model):
+    """Timepoints in a series: the days ``start``, ``start + every``, ... up to ``stop``
+    (or the listed ``days``), labelled by ``label`` with ``{day}``, ``{week}`` (day / 7)
+    and ``{month}`` (day / 30.4375, rounded) filled in, e.g. ``"week {week}"``. An
+    endpoint that lists the series' ``name`` among its timepoints is scored at each. A
+    timepoint written out with a label of the series is used as written.
+
+    Examples
+    --------
+    >>> [t.label for t in Series(name="visits", start=28, stop=84, every=28,
+    ...                          label="week {week}").timepoints()]
+    ['week 4', 'week 8', 'week 12']
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_ -]*$")
+    label: str
+    days: tuple[int, ...] = ()
+    start: int | None = None
+    stop: int | None = None
+    every: int | None = Field(default=None, gt=0)
+    window: int = Field(default=28, ge=0)
+
+    @model_validator(mode="after")
+    def _days_given_once(self) -> Series:
+        ranged = (self.start, self.stop, self.every)
+        if self.days and any(x is not None for x in ranged):
+            raise ValueError("give either days or start / stop / every, not both")
+        if not self.days and any(x is None for x in ranged):
+            raise ValueError("give days, or all of start, stop and every")
+        if not self.days and self.stop < self.start:
+            raise ValueError("stop is before start")
+        return self
+
+    def timepoints(self) -> list[Timepoint]:
+        """The series' timepoints, in day order."""
+        days = self.days or tuple(range(self.start, self.stop + 1, self.every))
+        out = []
+        for day in days:
+            try:
+                label = self.label.format(day=day, week=_whole(day / 7),
+                                          month=_whole(round(day / 30.4375)))
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"label {self.label!r}: use {{day}}, {{week}} or {{month}} "
+                                 f"({exc})") from None
+            out.append(Timepoint(label=label, day=day, window=self.window))
+        return out
+
+
+def _whole(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else round(x, 2)
 
 
 class EndpointBase(Model):
@@ -177,6 +268,9 @@ class CumulativeDose(EndpointBase):
 
     kind: Literal["cumulative_dose"] = "cumulative_dose"
     variable: str = "prednisone"
+    #: with a medications table, only records given by these routes count (CDISC route
+    #: names: "oral", "intravenous", "intramuscular"...); a record naming none counts
+    routes: tuple[str, ...] = ()
     _variable = field_validator("variable")(clinical)
 
     @property
@@ -185,7 +279,49 @@ class CumulativeDose(EndpointBase):
         return "continuous"
 
 
-_KINDS = (Response, Categorical, TimeToEvent, Change, Event, CumulativeDose)
+class Level(EndpointBase):
+    """The value of `variable` at the assessment visit; at a baseline timepoint, its
+    baseline value (the last non-missing value on or before day 0)."""
+
+    kind: Literal["level"] = "level"
+    variable: str
+    _variable = field_validator("variable")(clinical)
+
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "continuous"
+
+
+class AdverseEvent(EndpointBase):
+    """At least one adverse event matching the filters that starts in the period
+    (``0 <= start_day <=`` the period's end). ``value`` counts the matching events and
+    ``category`` is the worst grade (``"grade 3"``). A subject with visits and no
+    matching event has none (False), as in safety tables; a subject with a matching
+    event has one (True) even without visits.
+
+    The filters, each optional: ``related`` (True: related to treatment),
+    ``min_grade`` (CTCAE grade at least), ``serious`` and ``terms`` (preferred terms,
+    compared case-insensitively).
+    """
+
+    kind: Literal["adverse_event"] = "adverse_event"
+    related: bool | None = None
+    min_grade: int | None = Field(default=None, ge=1, le=5)
+    serious: bool | None = None
+    terms: tuple[str, ...] = ()
+    favourable: bool = False
+
+    @property
+    def result_type(self) -> str:
+        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
+        return "binary"
+
+
+_KINDS = (Response, Categorical, TimeToEvent, Change, Event, CumulativeDose, Level,
+          AdverseEvent)
+#: kinds that can be read at a baseline timepoint (the others need a period after day 0)
+AT_BASELINE = ("response", "categorical", "level", "change")
 
 
 def _kind_tag(value: Any) -> str | None:
@@ -231,10 +367,47 @@ class TrialDefinition(Model):
     notes: tuple[str, ...] = ()
     arms: tuple[Arm, ...] = ()
     schedule: tuple[int, ...] = ()
+    series: tuple[Series, ...] = ()
     timepoints: tuple[Timepoint, ...] = Field(min_length=1)
     criteria: dict[str, Criterion] = Field(default_factory=dict)
     derived: dict[str, str] = Field(default_factory=dict)
     endpoints: tuple[Endpoint, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_series(cls, data: Any) -> Any:
+        """Timepoint series become timepoints, and an endpoint's series name its labels:
+        the expanded timepoints behave exactly like written ones (SPEC section 7)."""
+        if not isinstance(data, dict) or not data.get("series"):
+            return data
+        series = [s if isinstance(s, Series) else Series.model_validate(s)
+                  for s in data["series"]]
+        names = [s.name for s in series]
+        if len(set(names)) != len(names):
+            raise ValueError(f"series names must be unique: {names}")
+        timepoints = list(data.get("timepoints") or ())
+        written = {(t.label if isinstance(t, Timepoint) else t.get("label")): t
+                   for t in timepoints if isinstance(t, Timepoint | dict)}
+        expanded: dict[str, list[str]] = {}
+        for one in series:
+            expanded[one.name] = []
+            for t in one.timepoints():
+                expanded[one.name].append(t.label)
+                if t.label not in written:  # a timepoint written out wins (an edited copy)
+                    timepoints.append(t)
+                    written[t.label] = t
+        endpoints = []
+        for e in data.get("endpoints") or ():
+            listed = e.get("timepoints") if isinstance(e, dict) else getattr(e, "timepoints",
+                                                                             None)
+            if isinstance(listed, list | tuple) and any(x in expanded for x in listed):
+                labels = [y for x in listed for y in (expanded.get(x) or [x])]
+                labels = list(dict.fromkeys(labels))
+                e = ({**e, "timepoints": labels} if isinstance(e, dict)
+                     else e.model_copy(update={"timepoints": tuple(labels)}))
+            endpoints.append(e)
+        order = sorted(range(len(timepoints)), key=lambda i: (_day_of(timepoints[i]), i))
+        return {**data, "timepoints": [timepoints[i] for i in order], "endpoints": endpoints}
 
     @field_validator("derived")
     @classmethod
@@ -269,10 +442,15 @@ class TrialDefinition(Model):
         names = [e.name for e in self.endpoints]
         if len(set(names)) != len(names):
             raise ValueError(f"endpoint names must be unique: {names}")
+        baselines = {t.label for t in self.timepoints if t.baseline}
         for endpoint in self.endpoints:
             unknown = set(endpoint.timepoints) - set(labels)
             if unknown:
                 raise ValueError(f"endpoint {endpoint.name}: unknown timepoints {sorted(unknown)}")
+            if baselines & set(endpoint.timepoints) and endpoint.kind not in AT_BASELINE:
+                raise ValueError(f"endpoint {endpoint.name}: a {endpoint.kind} endpoint has no "
+                                 f"baseline value; a baseline timepoint suits "
+                                 f"{', '.join(AT_BASELINE)} endpoints")
         for name, criterion in self.criteria.items():
             self._resolve(criterion, (name,), f"criteria.{name}", per_visit=False)
         for i, endpoint in enumerate(self.endpoints):
@@ -332,6 +510,16 @@ class TrialDefinition(Model):
             if endpoint.name == name:
                 return endpoint
         raise KeyError(name)
+
+
+def _day_of(timepoint: Any) -> float:
+    """A written timepoint's day, for ordering (a baseline written without one: 0)."""
+    if isinstance(timepoint, dict):
+        try:
+            timepoint = Timepoint.model_validate(timepoint)
+        except ValueError:
+            return float("inf")  # the model's own validation reports it
+    return timepoint.day if isinstance(timepoint, Timepoint) else float("inf")
 
 
 def children(criterion: Criterion) -> tuple[Criterion, ...]:

@@ -58,8 +58,11 @@ def score(
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     drug_classes: Mapping[str, str] | None = None,
+    adverse_events: Any = None,
 ):
     """Score a dask visit table lazily; see :func:`endpoints.score` for the arguments.
+    An adverse-events table (pandas, or dask: it is small, and is computed once) is
+    split by the partitions of its subjects like a pandas medications table.
 
     Returns
     -------
@@ -78,8 +81,15 @@ def score(
     empty_meds = None
     if medications is not None:
         empty_meds = medications._meta if meds_is_dask else medications.iloc[:0]
+    if is_dask_dataframe(adverse_events):
+        adverse_events = adverse_events.compute()
+    if adverse_events is not None and not isinstance(adverse_events, pd.DataFrame):
+        raise InputError("(adverse-events table)", "expected a pandas or dask DataFrame, got "
+                         f"{type(adverse_events).__name__}")
     meta = engine.score(visits._meta, definition, medications=empty_meds, columns=columns,
-                        units=units, drug_classes=drug_classes)
+                        units=units, drug_classes=drug_classes,
+                        adverse_events=None if adverse_events is None else
+                        adverse_events.iloc[:0])
     columns, units = dict(columns or {}), dict(units or {})  # mappings: checked just above
     subject = next((user for user, canonical in columns.items() if canonical == "subject_id"),
                    "subject_id")
@@ -89,16 +99,18 @@ def score(
     parts = _partitioned(visits, subject, n, divisions)
     options = {"definition": definition, "columns": columns, "units": units,
                "drug_classes": drug_classes, "empty": meta}
+    events = None if adverse_events is None else dask.delayed(
+        _by_partition(adverse_events, n), pure=True)  # sent to workers once
     if medications is None:
-        return parts.map_partitions(_score_partition, None, meta=meta, clear_divisions=True,
-                                    **options)
+        return parts.map_partitions(_score_partition, None, events, meta=meta,
+                                    clear_divisions=True, **options)
     if meds_is_dask:
         meds = _partitioned(medications, "subject_id", n, divisions)
-        return dd.map_partitions(_score_partition, parts, meds, meta=meta,
+        return dd.map_partitions(_score_partition, parts, meds, events, meta=meta,
                                  clear_divisions=True, **options)
     meds = dask.delayed(_by_partition(medications, n), pure=True)  # sent to workers once
-    return parts.map_partitions(_score_partition, meds, meta=meta, clear_divisions=True,
-                                **options)
+    return parts.map_partitions(_score_partition, meds, events, meta=meta,
+                                clear_divisions=True, **options)
 
 
 def partition_of(subject: pd.Series | pd.Index, n: int) -> np.ndarray:
@@ -132,29 +144,34 @@ def _partitioned(frame, subject: str, n: int, divisions: tuple[int, ...]):
     return keyed.set_index(KEY, divisions=divisions)
 
 
-def _by_partition(meds: pd.DataFrame, n: int) -> dict[int | None, pd.DataFrame]:
-    """A pandas medications table split by the partition of its subjects (key None: no
-    records, for partitions without any)."""
-    keys = partition_of(meds["subject_id"], n)
-    split: dict[int | None, pd.DataFrame] = {None: meds.iloc[:0]}
-    split.update({int(k): part for k, part in meds.groupby(keys, sort=False)})
+def _by_partition(table: pd.DataFrame, n: int) -> dict[int | None, pd.DataFrame]:
+    """A pandas table of records (medications, adverse events) split by the partition
+    of its subjects (key None: no records, for partitions without any)."""
+    if "subject_id" not in table.columns:  # the pandas scorer names the missing column
+        return {None: table}
+    keys = partition_of(table["subject_id"], n)
+    split: dict[int | None, pd.DataFrame] = {None: table.iloc[:0]}
+    split.update({int(k): part for k, part in table.groupby(keys, sort=False)})
     return split
 
 
-def _score_partition(part: pd.DataFrame, meds, *, definition: TrialDefinition,
+def _score_partition(part: pd.DataFrame, meds, events=None, *, definition: TrialDefinition,
                      columns: dict, units: dict, drug_classes, empty: pd.DataFrame,
                      partition_info=None) -> pd.DataFrame:
     """Score one partition (all visits and records of its subjects) with the pandas
-    scorer; a partition without visits may still hold subjects of the medications."""
+    scorer; a partition without visits may still hold subjects of the other tables."""
+    number = None if partition_info is None else partition_info["number"]
     if isinstance(meds, dict):  # a pandas table split by partition: this one's records
-        number = None if partition_info is None else partition_info["number"]
         meds = meds.get(number, meds[None])
     elif meds is not None:
         meds = meds.reset_index(drop=True)
-    if len(part) == 0 and (meds is None or len(meds) == 0):
+    if isinstance(events, dict):
+        events = events.get(number, events[None])
+    if len(part) == 0 and (meds is None or len(meds) == 0) and (
+            events is None or len(events) == 0):
         return empty
     visits = part.reset_index(drop=True)
     with warnings.catch_warnings():  # the client warned of absent columns once already
         warnings.filterwarnings("ignore", "columns not provided", EndpointsWarning)
         return engine.score(visits, definition, medications=meds, columns=columns, units=units,
-                            drug_classes=drug_classes)
+                            drug_classes=drug_classes, adverse_events=events)

@@ -13,8 +13,8 @@ from . import derived, reasons, registry
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsWarning
 from .inputs.visits import Visits, check_visits
-from .kinds import change, doses, events, response
-from .kinds.base import Block, at_assessment
+from .kinds import adverse, change, doses, events, level, response
+from .kinds.base import NO_DAY, Block, at_assessment
 from .nodes import Outcome, evaluate, variables
 from .results import COLUMNS
 
@@ -26,7 +26,12 @@ FAMILIES: dict[str, Callable[..., Block]] = {
     "change": change.change,
     "event": events.event,
     "cumulative_dose": doses.cumulative_dose,
+    "level": level.level,
+    "adverse_event": adverse.adverse_event,
 }
+#: kinds that read other tables as well as the visits: they decide for subjects without
+#: visits themselves (an adverse event counts without any visit)
+OWN_SUBJECTS = frozenset({"adverse_event"})
 
 #: visit rows scored at a time: large tables are scored in blocks of whole subjects
 #: (subjects are independent), which keeps the working arrays cache-sized
@@ -44,6 +49,7 @@ def score(
     units: Mapping[str, str] | None = None,
     drug_classes: Mapping[str, str] | None = None,
     subjects: tuple[str, ...] = (),
+    adverse_events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Score a pandas visit table: the engine behind :func:`endpoints.score` (which
     sends dask DataFrames to :mod:`endpoints.distributed`); the same arguments, and
@@ -53,16 +59,15 @@ def score(
     needed = set().union(*needs.values())
     table = check_visits(visits, columns=columns, units=units, needed=needed, select=True,
                          medications=medications, drug_classes=drug_classes,
-                         subjects=subjects,
+                         subjects=subjects, adverse_events=adverse_events,
                          derive=derived.methods_of(definition.derived, sorted(needed)))
     provided = table.visits(0, 0).values.keys()  # no subject: just the columns, derived too
     absent = {name: sorted(cols - provided) for name, cols in needs.items()}
     lacking = sorted(set().union(*absent.values()))
-    if lacking:
-        warnings.warn(
-            f"columns not provided: {', '.join(lacking)}; endpoints needing them are not "
-            "evaluable", EndpointsWarning, stacklevel=3,
-        )
+    without_events = adverse_events is None and any(
+        e.kind == "adverse_event" for e in definition.endpoints)
+    if lacking or without_events:
+        warnings.warn(_missing_inputs(lacking, without_events), EndpointsWarning, stacklevel=3)
     tasks = sorted(
         ((e, definition.timepoint(label)) for e in definition.endpoints for label in e.timepoints),
         key=lambda task: (task[0].name, task[1].day, task[1].label),
@@ -73,6 +78,31 @@ def score(
         for part in table.blocks(BLOCK_ROWS)
     ]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _missing_inputs(columns: list[str], without_events: bool) -> str:
+    """The one warning of a call: the absent columns, compactly (a trial with a panel of
+    optional endpoints may miss many), and an absent adverse-events table.
+
+    Examples
+    --------
+    >>> _missing_inputs(["c3", "c4"], False)
+    'columns not provided: c3, c4; endpoints needing them are not evaluable'
+    >>> message = _missing_inputs([f"x{i:02}" for i in range(15)], True)
+    >>> message.startswith("columns not provided (15): x00, x01,"), message.split("; ")[1:]
+    (True, ['adverse-events table not provided', 'endpoints needing them are not evaluable'])
+    >>> "x11 ... and 3 more" in message
+    True
+    """
+    parts = []
+    if columns:
+        shown = ", ".join(columns) if len(columns) <= 12 else (
+            f"{', '.join(columns[:12])} ... and {len(columns) - 12} more")
+        count = f" ({len(columns)})" if len(columns) > 12 else ""
+        parts.append(f"columns not provided{count}: {shown}")
+    if without_events:
+        parts.append("adverse-events table not provided")
+    return "; ".join(parts) + "; endpoints needing them are not evaluable"
 
 
 def _needs(endpoint: Endpoint, trial: TrialDefinition) -> set[str]:
@@ -92,7 +122,7 @@ def _evaluate(v: Visits, trial: TrialDefinition, endpoint: Endpoint, tp: Timepoi
     if endpoint.applies_if is not None:
         block = _restrict(block, evaluate(endpoint.applies_if, at_assessment(v, trial, tp)),
                           endpoint.not_applicable)
-    return _without_visits(v, block)
+    return block if endpoint.kind in OWN_SUBJECTS else _without_visits(v, block)
 
 
 def _without_visits(v: Visits, block: Block) -> Block:
@@ -102,7 +132,7 @@ def _without_visits(v: Visits, block: Block) -> Block:
         return block
     result = block.result.copy()
     result[none] = pd.NA
-    return Block(np.where(none, -1, block.day), result, reasons.where(~none, block.category),
+    return Block(np.where(none, NO_DAY, block.day), result, reasons.where(~none, block.category),
                  np.where(none, np.nan, block.value),
                  reasons.coalesce(reasons.const(none, NO_VISITS), block.reason))
 
@@ -118,7 +148,7 @@ def _restrict(block: Block, applies: Outcome, not_applicable: str) -> Block:
         block.reason,
     )
     category = reasons.where(~out, block.category)
-    day = np.where(out, -1, block.day)
+    day = np.where(out, NO_DAY, block.day)
     return Block(day, result, category, np.where(out, np.nan, block.value), why)
 
 
@@ -150,7 +180,8 @@ def _assemble(v: Visits, trial_id: str, tasks: list, blocks: list[Block]) -> pd.
         "subject_id": text(v.subjects, np.repeat(np.arange(n), b)),
         "endpoint": text([e.name for e, _ in tasks], task),
         "timepoint": text([tp.label for _, tp in tasks], task),
-        "day": pd.arrays.IntegerArray(day.astype(np.int64), day < 0),
+        "day": pd.arrays.IntegerArray(np.where(day == NO_DAY, 0, day).astype(np.int64),
+                                      day == NO_DAY),
         "result": pd.arrays.BooleanArray(result_value.astype(bool), result_mask.astype(bool)),
         "category": categories([blk.category for blk in blocks]),
         "value": pd.arrays.FloatingArray(value.astype(np.float64), np.isnan(value)),

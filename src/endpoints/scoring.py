@@ -21,6 +21,7 @@ def score(
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     drug_classes: Mapping[str, str] | None = None,
+    adverse_events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Score every endpoint of a trial for every subject of a visit table.
 
@@ -42,6 +43,10 @@ def score(
         User column name -> canonical name.
     units : mapping, optional
         Column -> unit of its values when not the canonical one.
+    adverse_events : DataFrame, optional
+        Adverse events (SPEC section 6: ``subject_id``, ``term``, ``start_day``,
+        ``end_day``, ``grade``, ``related``, ``serious``, ``body_system``), read by
+        ``adverse_event`` endpoints. A subject with events and no visits is still scored.
     drug_classes : mapping, optional
         Drug names of the medications table -> a known drug (``"prednisone"``) or class
         (``"immunosuppressant"``, ``"rituximab"``, ``"other"``), for names the drug
@@ -66,18 +71,22 @@ def score(
     [{'day': 84, 'result': True, 'category': 'CR'}]
     """
     options = {"medications": medications, "columns": columns, "units": units,
-               "drug_classes": drug_classes}
+               "drug_classes": drug_classes, "adverse_events": adverse_events}
     if isinstance(visits, TrialData):
         given = [f"{name}=" for name, value in (("columns", columns), ("units", units))
                  if value is not None]
-        if medications is not None and visits.medications is not None:
-            given.append("medications=")
+        given += [f"{name}=" for name, value in (("medications", medications),
+                                                 ("adverse_events", adverse_events))
+                  if value is not None and getattr(visits, name) is not None]
         if given:
             raise InputError(", ".join(given), "not with TrialData: its tables are canonical "
-                             "already, and its medications come from its CM / ADCM dataset")
+                             "already, and its medications and adverse events come from its "
+                             "CM / AE datasets")
         return engine.score(visits.visits, trial, drug_classes=drug_classes,
                             subjects=visits.subjects, medications=(
-                                visits.medications if medications is None else medications))
+                                visits.medications if medications is None else medications),
+                            adverse_events=(visits.adverse_events if adverse_events is None
+                                            else adverse_events))
     if distributed.is_dask_dataframe(visits):  # -> lazy dask DataFrame, same columns
         return distributed.score(visits, trial, **options)
     return engine.score(visits, trial, **options)

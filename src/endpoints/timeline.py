@@ -88,6 +88,30 @@ def baseline(v: Visits, column: str) -> np.ndarray:
     return v.cache[key]
 
 
+def baseline_rows(v: Visits) -> np.ndarray:
+    """Per subject: the row of the baseline visit, the last visit on or before day 0
+    (``-1`` when there is none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from endpoints.inputs.visits import prepare
+    >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 1, 2], "day": [-14, 0, 28, 7]}))
+    >>> baseline_rows(v).tolist()
+    [1, -1]
+    """
+    key = ("baseline rows",)
+    if key not in v.cache:
+        v.cache[key] = last_row(v, v.day <= 0)
+    return v.cache[key]
+
+
+def baseline_day(v: Visits, column: str) -> np.ndarray:
+    """Per subject: the day of the baseline value of `column` (``-1`` for none)."""
+    x = v.column(column)
+    return day_at(v, last_row(v, ~np.isnan(x) & (v.day <= 0)))
+
+
 def reference(v: Visits, column: str) -> np.ndarray:
     """Per subject: the value at the earliest visit where `column` is not missing.
 

@@ -211,7 +211,10 @@ def _problem(problems, mask, variable, problem, part, day, shown=None) -> None:
     if not mask.any():
         return
     where = part.loc[mask, ["subject_id"]].assign(day=day[mask])
-    first = where.sort_values(["subject_id", "day"], na_position="last", kind="stable")
+    if shown is not None:  # ties broken by the value quoted, so any row order gives one
+        where["shown"] = shown[mask].astype(str).to_numpy()
+    first = where.sort_values([c for c in ("subject_id", "day", "shown") if c in where],
+                              na_position="last", kind="stable")
     at, first = first.index[0], first.iloc[0]
     if shown is not None:
         record = f"{part['parameter'].iloc[at]} record " if "parameter" in part else ""
@@ -371,8 +374,8 @@ def resolve(long: pd.DataFrame, duplicates: str, report: Report) -> pd.DataFrame
             values = long[disagree & (long["subject_id"] == first["subject_id"]).to_numpy()
                           & (long["column"] == first["column"]).to_numpy()
                           & (long["day"] == first["day"]).to_numpy()]
-            shown = ", ".join(str(v) for v in values["value"].where(
-                values["grade"].isna(), values["grade"]).tolist())
+            shown = ", ".join(sorted({str(v) for v in values["value"].where(
+                values["grade"].isna(), values["grade"]).tolist()}))  # whatever the order
             groups = long[disagree].drop_duplicates(key)
             report.problems.add(
                 first["parameter"],

@@ -36,8 +36,9 @@ def read_folder(folder: str | Path, *, params=None, duplicates: str = "error") -
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> for name, frame in as_sdtm(visits).items():
     ...     frame.to_csv(folder / f"{name.lower()}.csv", index=False)
-    >>> read_folder(folder, params=sponsor_params(visits))
-    TrialData(4 subjects, 44 visits; report: 34 lines)
+    >>> data = read_folder(folder, params=sponsor_params(visits))
+    >>> len(data.subjects), len(data.visits) == len(visits)
+    (4, True)
     """
     folder = Path(folder)
     if not folder.is_dir():

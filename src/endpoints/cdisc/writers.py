@@ -41,25 +41,49 @@ def sponsor_code(column: str) -> str:
 
 
 def _codes(columns) -> dict[str, tuple[str, str, bool]]:
-    """column -> (code, specimen, is a CDISC CT code)."""
+    """column -> (code, specimen, is a CDISC CT code); sponsor codes are made unique
+    with a numeric suffix where two columns would share one."""
     table = default_map()
     table = table[table["column"] != ""]
     first = table.drop_duplicates("column").set_index("column")
-    return {c: ((first.at[c, "code"], first.at[c, "specimen"], True) if c in first.index
-                else (sponsor_code(c), "", False)) for c in columns}
+    out, taken = {}, set(first["code"])
+    for c in sorted(columns):
+        if c in first.index:
+            out[c] = (first.at[c, "code"], first.at[c, "specimen"], True)
+            continue
+        code, k = sponsor_code(c), 1
+        while code in taken:
+            k += 1
+            code = f"{sponsor_code(c)[: 8 - len(str(k))]}{k}"
+        taken.add(code)
+        out[c] = (code, "", False)
+    return out
+
+
+def _measured(visits: pd.DataFrame) -> list[str]:
+    """The columns written as parameters: not the subject-level ones, and not the
+    reference limits of a column (``<column>_lln`` / ``_uln``: written as its range)."""
+    return [c for c in visits.columns if c not in SUBJECT_LEVEL and _limit_of(c, visits) is None]
+
+
+def _limit_of(column: str, visits: pd.DataFrame) -> str | None:
+    """The column whose reference limit `column` is (None if it is not one)."""
+    for suffix in ("_lln", "_uln"):
+        if column.endswith(suffix) and column[: -len(suffix)] in visits.columns:
+            return column[: -len(suffix)]
+    return None
 
 
 def sponsor_params(visits: pd.DataFrame) -> dict[str, str]:
     """The ``params=`` map of the sponsor-defined codes :func:`as_adam` and
     :func:`as_sdtm` give the columns of `visits`."""
-    columns = [c for c in visits.columns if c not in SUBJECT_LEVEL]
-    return {code: c for c, (code, _, cdisc) in _codes(columns).items() if not cdisc}
+    return {code: c for c, (code, _, cdisc) in _codes(_measured(visits)).items() if not cdisc}
 
 
 def _long(visits: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
     """One record per subject, visit and column with a value: code, specimen, numeric
     and text result, unit."""
-    columns = [c for c in visits.columns if c not in SUBJECT_LEVEL]
+    columns = _measured(visits)
     codes = _codes(columns)
     parts = []
     for c in columns:
@@ -82,13 +106,22 @@ def _long(visits: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
             part["unit"] = None
         else:
             unit = units.get(c, CANONICAL_UNITS.get(c))
-            factor = unit_divisor(c, unit) if c in CANONICAL_UNITS else 1.0
-            number = values[given].to_numpy(dtype=float) * factor
+            number = values[given].to_numpy(dtype=float) * _factor(c, units)
             part["number"], part["text"], part["unit"] = number, None, unit
             part["text"] = [f"{v:.12g}" for v in number]
+        for suffix, name in (("_lln", "low"), ("_uln", "high")):  # its reference range
+            limit = visits.get(c + suffix)
+            part[name] = np.nan if limit is None else (
+                limit.to_numpy(dtype=float)[given] * _factor(c, units))
         parts.append(part)
     long = pd.concat(parts, ignore_index=True)
     return long.sort_values(["subject_id", "day", "code"], kind="stable").reset_index(drop=True)
+
+
+def _factor(column: str, units: dict[str, str]) -> float:
+    """What canonical values of `column` are multiplied by to be in the written unit."""
+    unit = units.get(column, CANONICAL_UNITS.get(column))
+    return unit_divisor(column, unit) if column in CANONICAL_UNITS else 1.0
 
 
 def _reference(visits: pd.DataFrame) -> pd.Series:
@@ -156,6 +189,7 @@ def as_adam(visits: pd.DataFrame, *, study_id: str = "STUDY",
         "AVAL": long["number"], "AVALC": long["text"].where(long["number"].isna()),
         "AVALU": long["unit"],
         "ADT": _sas_date(date), "ADY": _cdisc_day(long["day"].to_numpy()),
+        "ANRLO": long["low"], "ANRHI": long["high"],
         "ANL01FL": "Y", "LBSPEC": long["specimen"].replace("", None)})
     bds["ASEQ"] = bds.groupby("USUBJID").cumcount() + 1.0
     dataset = np.select([long["column"].isin(VITALS), long["column"].isin(TREATMENTS),
@@ -166,6 +200,7 @@ def as_adam(visits: pd.DataFrame, *, study_id: str = "STUDY",
         part = bds[dataset == name]
         if name != "ADLB":
             part = part.drop(columns="LBSPEC")
+        part = part.drop(columns=[c for c in ("ANRLO", "ANRHI") if part[c].isna().all()])
         if len(part):
             out[name] = part.reset_index(drop=True)
     return out
@@ -214,7 +249,10 @@ def as_sdtm(visits: pd.DataFrame, *, study_id: str = "STUDY",
             f"{p}TESTCD": part["code"].to_numpy(),
             f"{p}STRESC": part["text"].to_numpy(), f"{p}STRESN": part["number"].to_numpy(),
             f"{p}STRESU": part["unit"].to_numpy(),
+            f"{p}STNRLO": part["low"].to_numpy(), f"{p}STNRHI": part["high"].to_numpy(),
             f"{p}DTC": date[at].astype(str), f"{p}DY": _cdisc_day(part["day"].to_numpy())})
+        frame = frame.drop(columns=[c for c in (f"{p}STNRLO", f"{p}STNRHI")
+                                    if frame[c].isna().all()])
         if name == "LB":
             frame.insert(4, "LBSPEC", part["specimen"].replace("", None).to_numpy())
         frame.insert(3, f"{p}SEQ", frame.groupby("USUBJID").cumcount() + 1.0)

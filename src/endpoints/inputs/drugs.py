@@ -83,6 +83,7 @@ class Dictionary:
     routes: dict[str, bool | None]
     equivalents: dict[str, float]
     systemic_forms: frozenset[str]
+    route_names: dict[str, str | None]  # route term -> the route it names ("oral")
 
 
 def _text(value) -> str:
@@ -134,15 +135,16 @@ def dictionary() -> Dictionary:
     for row in _read("atc_codes.csv").itertuples():
         route = row.route.strip() or None
         atc[row.code.strip().upper()] = (Drug(row.drug.strip() or None, row._3.strip()), route)
-    routes = {}
+    routes, route_names = {}, {}
     for row in _read("routes.csv").itertuples():
         flag = row.systemic.strip().lower()
         routes[_text(row.term)] = {"true": True, "false": False}.get(flag)
+        route_names[_text(row.term)] = row.route.strip() or None
     equivalents = {row.drug: float(row.mg_equivalent_to_5mg_prednisone)
                    for row in _read("prednisone_equivalents.csv").itertuples()}
     systemic = frozenset(d.drug for code, (d, _) in atc.items()
                          if code.startswith("H02") and d.drug)
-    return Dictionary(names, atc, routes, equivalents, systemic)
+    return Dictionary(names, atc, routes, equivalents, systemic, route_names)
 
 
 def _key_only(name: str) -> str:
@@ -214,6 +216,27 @@ def _route(value) -> tuple[bool | None, str | None]:
     if len(found) == 1:
         return found.pop(), None
     return None, f"unknown route {value!r}"
+
+
+def route_name(route=None, name=None) -> str | None:
+    """The route a record names (``"oral"``, ``"intravenous"``...): by its route value,
+    else by the route words of its drug name; None when neither names one.
+
+    Examples
+    --------
+    >>> route_name("PO"), route_name(None, "IV methylprednisolone"), route_name(None, "Medrol")
+    ('oral', 'intravenous', None)
+    """
+    d = dictionary()
+    if not _missing(route):
+        text = _text(route)
+        if text in d.route_names:
+            return d.route_names[text]
+        found = {d.route_names[t] for t in _route_terms() if f" {t} " in f" {text} "} - {None}
+        if len(found) == 1:
+            return found.pop()
+    found = {d.route_names[w] for w in normalise("" if _missing(name) else name)[2]} - {None}
+    return found.pop() if len(found) == 1 else None
 
 
 def classify(name, route=None, atc=None, user: dict[str, Drug] | None = None) -> Record:

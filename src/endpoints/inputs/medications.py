@@ -27,7 +27,7 @@ import pandas as pd
 from ..decimals import errstate, rounded
 from ..errors import EndpointsWarning
 from .days import as_numbers, study_days
-from .drugs import classify, dictionary, resolve_user, steroid_like
+from .drugs import classify, dictionary, resolve_user, route_name, steroid_like
 from .numbers import to_numbers
 from .problems import Problems, Rows
 from .text import ID_PROBLEMS, TRUTH, encode
@@ -78,6 +78,7 @@ class Medications:
     steroid_rate: np.ndarray  # prednisone-equivalent mg/day (0 for other drugs)
     rituximab: np.ndarray  # bool
     new_immunosuppressant: np.ndarray  # bool
+    route: np.ndarray | None = None  # the route each record names ("oral"), None if none
 
     def at_visits(self, code: np.ndarray, day: np.ndarray) -> dict[str, np.ndarray]:
         """The :attr:`VISIT_FACTS` at the visits of subjects `code` on days `day`."""
@@ -93,7 +94,8 @@ class Medications:
         keep = (self.code >= lo) & (self.code < hi)
         return Medications(self.code[keep] - lo, self.start[keep], self.stop[keep],
                            self.steroid_rate[keep], self.rituximab[keep],
-                           self.new_immunosuppressant[keep])
+                           self.new_immunosuppressant[keep],
+                           None if self.route is None else self.route[keep])
 
     def steroid_rate_on(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Prednisone-equivalent daily dose in force for subject `code` on `day`."""
@@ -124,12 +126,17 @@ class Medications:
         np.maximum.at(top, code, rate)
         return np.where(first <= last, top, np.nan)
 
-    def steroid_total(self, n_subjects: int, first: int, last: int) -> np.ndarray:
-        """Per subject: prednisone-equivalent mg over days first .. last (inclusive)."""
+    def steroid_total(self, n_subjects: int, first: int, last: int,
+                      routes: tuple[str, ...] = ()) -> np.ndarray:
+        """Per subject: prednisone-equivalent mg over days first .. last (inclusive);
+        with `routes`, only records given by those routes (or naming none) count."""
         days = np.clip(np.minimum(self.stop, last + 1) - np.maximum(self.start, first), 0, None)
+        rate = self.steroid_rate
+        if routes and self.route is not None:
+            named = np.array([r is None or r in routes for r in self.route], dtype=bool)
+            rate = np.where(named, rate, 0.0)
         with errstate():
-            total = np.bincount(self.code, weights=self.steroid_rate * days,
-                                minlength=n_subjects)
+            total = np.bincount(self.code, weights=rate * days, minlength=n_subjects)
         return rounded(total)
 
     def first_start(self, which: np.ndarray, n_subjects: int, after: np.ndarray,
@@ -173,12 +180,13 @@ class MedicationRecords:
     steroid_rate: np.ndarray
     rituximab: np.ndarray
     new_immunosuppressant: np.ndarray
+    route: np.ndarray
 
     def coded(self, subjects: pd.Index) -> Medications:
         """The records with subjects coded as positions in `subjects` (which holds them all)."""
         code = subjects.get_indexer(self.labels)[self.code].astype(np.int64)
         return Medications(code, self.start, self.stop, self.steroid_rate, self.rituximab,
-                           self.new_immunosuppressant)
+                           self.new_immunosuppressant, self.route)
 
 
 def check_medications(meds: pd.DataFrame, problems: Problems,
@@ -263,7 +271,8 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     already = pd.MultiIndex.from_arrays([code, identity]).isin(taken)
     new = immuno & (start > 0) & ~protocol & ~already
     rituximab = (klass == "rituximab") & systemic & (start > 0)  # given during the study
-    return MedicationRecords(labels, code, start, stop, rate, rituximab, new)
+    return MedicationRecords(labels, code, start, stop, rate, rituximab, new,
+                             kinds["route"].to_numpy(dtype=object))
 
 
 def _classified(meds: pd.DataFrame, user) -> pd.DataFrame:
@@ -282,7 +291,8 @@ def _classified(meds: pd.DataFrame, user) -> pd.DataFrame:
                             for codes, labels, _ in coded)
         found = classify(name, route, atc, user=user)
         rows.append((name, found.drug, found.klass, found.systemic, found.problem,
-                     name is None, name is not None and steroid_like(name)))
+                     name is None, name is not None and steroid_like(name),
+                     route_name(route, name)))
     table = pd.DataFrame(rows, columns=["name", "drug", "klass", "systemic", "problem",
-                                        "blank", "steroid_like"], dtype=object)
+                                        "blank", "steroid_like", "route"], dtype=object)
     return table.iloc[np.searchsorted(distinct, combo)].reset_index(drop=True)

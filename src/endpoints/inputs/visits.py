@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EndpointsWarning
+from .adverse_events import AdverseEvents, check_adverse_events
 from .days import MAX_DAY, as_numbers, study_days
 from .medications import Medications, check_medications
 from .numbers import to_numbers
@@ -98,6 +99,7 @@ class Visits:
     values: dict[str, np.ndarray]
     text: dict[str, np.ndarray] = field(default_factory=dict)
     medications: Medications | None = None
+    adverse_events: AdverseEvents | None = None
     cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -150,6 +152,7 @@ class VisitTable:
     derive: Mapping[str, Any] = field(default_factory=dict)
     derivation_only: frozenset[str] = frozenset()
     medications: Medications | None = None
+    adverse_events: AdverseEvents | None = None
 
     @property
     def n_rows(self) -> int:
@@ -176,8 +179,10 @@ class VisitTable:
         meds = None if self.medications is None else self.medications.subjects_in(lo, hi)
         if meds is not None:  # the source of these facts when given
             values.update(meds.at_visits(code, day))
+        events = (None if self.adverse_events is None
+                  else self.adverse_events.subjects_in(lo, hi))
         return Visits(self.subjects[lo:hi], code, day, self.starts[lo:hi] - first, values,
-                      text, meds)
+                      text, meds, events)
 
     def blocks(self, rows: int) -> Iterator[Visits]:
         """The table as consecutive blocks of whole subjects, about `rows` rows each.
@@ -234,6 +239,7 @@ def check_visits(
     drug_classes: Mapping[str, str] | None = None,
     derive: Mapping[str, Any] | None = None,
     subjects: Iterable[str] = (),
+    adverse_events: pd.DataFrame | None = None,
 ) -> VisitTable:
     """Map, convert and validate a visit table; :meth:`VisitTable.visits` then orders it.
 
@@ -263,6 +269,8 @@ def check_visits(
     subjects : iterable of str
         Further subject IDs (text forms), e.g. of a subject-level dataset: subjects
         with or without visits.
+    adverse_events : DataFrame, optional
+        The adverse-events table (SPEC section 6); its subjects are subjects too.
 
     Returns
     -------
@@ -305,6 +313,10 @@ def check_visits(
     if medications is not None:
         meds = frame_of(medications, "medications table", of_meds)
         records = None if meds is None else check_medications(meds, of_meds, drug_classes)
+    events = None
+    if adverse_events is not None:  # its problems are listed with the medications'
+        table = frame_of(adverse_events, "adverse-events table", of_meds)
+        events = None if table is None else check_adverse_events(table, of_meds)
     if frame is None or mapping is None or not set(REQUIRED) <= set(frame.columns):
         problems.found += of_meds.found
         problems.raise_if_any()  # the visit table's shape is wrong: its values cannot be read
@@ -319,8 +331,9 @@ def check_visits(
                       stacklevel=4)
     invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
     others = np.asarray(list(subjects), dtype=object)
-    if records is not None:
-        others = np.concatenate([others, records.labels])
+    for table in (records, events):
+        if table is not None:
+            others = np.concatenate([others, table.labels])
     subjects = labels  # every subject of every table, sorted by text form
     if len(others) and not pd.Index(others).isin(labels).all():
         subjects, recode = np.unique(np.concatenate([labels, others]).astype(str),
@@ -382,6 +395,7 @@ def check_visits(
         derive=derive,
         derivation_only=frozenset(inputs - needed) if select else frozenset(),
         medications=None if records is None else records.coded(pd.Index(subjects)),
+        adverse_events=None if events is None else events.coded(pd.Index(subjects)),
     )
 
 

@@ -13,13 +13,15 @@ from ..inputs.visits import Visits
 from ..nodes import Context
 
 NO_VISIT = "no visit in window"
+#: the day of a result read from no visit (days themselves may be negative: baseline)
+NO_DAY = np.iinfo(np.int64).min
 
 
 @dataclass
 class Block:
     """One endpoint at one timepoint: one entry per subject (subject code order).
 
-    ``day`` uses ``-1`` for "no visit"; ``value`` uses NaN for "no value".
+    ``day`` uses :data:`NO_DAY` for "no visit"; ``value`` uses NaN for "no value".
     """
 
     day: np.ndarray
@@ -32,7 +34,7 @@ class Block:
     def empty(cls, n: int, reason: str) -> Block:
         """Not evaluable for all `n` subjects, for the same `reason`."""
         return cls(
-            day=np.full(n, -1, dtype=np.int64),
+            day=np.full(n, NO_DAY, dtype=np.int64),
             result=pd.array(np.full(n, None), dtype="boolean"),
             category=reasons.none(n),
             value=np.full(n, np.nan),
@@ -47,5 +49,5 @@ def at_assessment(visits: Visits, trial: TrialDefinition, timepoint: Timepoint) 
 
 def visit_days(ctx: Context) -> np.ndarray:
     """The study day of each context row (``-1`` where there is none)."""
-    return timeline.day_at(ctx.visits, ctx.rows)
+    return timeline.day_at(ctx.visits, ctx.rows, NO_DAY)
 

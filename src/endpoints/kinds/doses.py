@@ -15,7 +15,7 @@ from .. import reasons, timeline
 from ..decimals import errstate, rounded
 from ..definitions import CumulativeDose, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
-from .base import Block
+from .base import NO_DAY, Block
 
 
 def cumulative_dose(
@@ -24,7 +24,7 @@ def cumulative_dose(
     """``value`` = mg taken over days 0 .. T-1 (``result`` <NA>: a continuous endpoint)."""
     v, end = visits, timepoint.day
     if v.medications is not None and endpoint.variable in v.medications.DAILY:
-        return _from_medications(v, end)
+        return _from_medications(v, end, endpoint.routes)
     dose = v.column(endpoint.variable)
     recorded = ~np.isnan(dose)
     base_row = timeline.last_row(v, recorded & (v.day <= 0))
@@ -50,14 +50,15 @@ def cumulative_dose(
         reasons.const(np.ones(v.n_subjects, dtype=bool), "continuous endpoint: see value"),
     )
     result = pd.array(np.full(v.n_subjects, None), dtype="boolean")
-    return Block(np.full(v.n_subjects, -1, dtype=np.int64), result, reasons.none(v.n_subjects),
+    return Block(np.full(v.n_subjects, NO_DAY, dtype=np.int64), result, reasons.none(v.n_subjects),
                  value, why)
 
 
-def _from_medications(v: Visits, end: int) -> Block:
-    """Exact prednisone-equivalent total over days 0 .. end-1, pulses included."""
+def _from_medications(v: Visits, end: int, routes: tuple[str, ...]) -> Block:
+    """Exact prednisone-equivalent total over days 0 .. end-1, pulses included (only
+    the records of `routes`, when given)."""
     n = v.n_subjects
-    value = v.medications.steroid_total(n, 0, end - 1)
+    value = v.medications.steroid_total(n, 0, end - 1, routes)
     why = reasons.const(np.ones(n, dtype=bool), "continuous endpoint: see value")
     result = pd.array(np.full(n, None), dtype="boolean")
-    return Block(np.full(n, -1, dtype=np.int64), result, reasons.none(n), value, why)
+    return Block(np.full(n, NO_DAY, dtype=np.int64), result, reasons.none(n), value, why)

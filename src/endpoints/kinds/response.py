@@ -14,7 +14,7 @@ from .. import reasons, timeline
 from ..definitions import Categorical, Response, Timepoint, TimeToEvent, TrialDefinition
 from ..inputs.visits import Visits
 from ..nodes import Context, Outcome, describe, evaluate
-from .base import NO_VISIT, Block, at_assessment, visit_days
+from .base import NO_DAY, NO_VISIT, Block, at_assessment, visit_days
 
 
 def _unevaluable(out: Outcome, no_visit: np.ndarray, prefix: str = "not evaluable: "):
@@ -92,7 +92,7 @@ def time_to_event(
     censor_row = timeline.last_row(v, period & out.false)
     row = np.where(event_row >= 0, event_row, censor_row)
     found = row >= 0
-    day = timeline.day_at(v, np.where(found, row, -1))
+    day = timeline.day_at(v, np.where(found, row, -1), NO_DAY)
     result = pd.array(np.where(found, event_row >= 0, None), dtype="boolean")
     in_period = timeline.any_in(v, period)
     label = describe(endpoint.event, trial.criteria)

@@ -138,6 +138,12 @@ class Context:
     scope: tuple | None = None
     _done: dict[str, Outcome] = field(default_factory=dict, repr=False)
 
+    @property
+    def at_baseline(self) -> bool:
+        """Whether the rows are the subjects' baseline: a visit's values are then each
+        variable's baseline value."""
+        return self.timepoint is not None and self.timepoint.baseline
+
     def __post_init__(self) -> None:
         if self.scope is not None:
             self._done = self.visits.cache.setdefault(("named", self.trial.id, *self.scope), {})
@@ -154,6 +160,9 @@ class Context:
     def at_timepoint(self, timepoint: Timepoint) -> Context:
         """A context over each subject's assessment visit of `timepoint`."""
         v = self.visits
+        if timepoint.baseline:
+            return Context(v, timeline.baseline_rows(v), np.arange(v.n_subjects), self.trial,
+                           timepoint, scope=("baseline",))
         rows = timeline.assessment_rows(v, timepoint.day, timepoint.window)
         return Context(v, rows, np.arange(v.n_subjects), self.trial, timepoint,
                        scope=("assessment", timepoint.day, timepoint.window))
@@ -161,6 +170,8 @@ class Context:
     def read(self, variable: str, at: str) -> np.ndarray:
         """The values of `variable` at the visit, or the subject's baseline / reference."""
         v = self.visits
+        if at == "visit" and self.at_baseline:
+            at = "baseline"
         if at == "visit":
             return timeline.take(v.column(variable), self.rows)
         if at == "previous":

@@ -25,8 +25,10 @@ class Compare(Node):
 
     The compared quantity is the variable's value ``at`` the visit (or the subject's
     baseline / reference value), minus the ``change_from`` value if given; the threshold
-    is ``value``, times the ``of`` value if given. Both sides are compared in decimal
-    terms: ``round(lhs - rhs, 9) <op> 0``.
+    is ``value``, times the ``of`` value if given, or times the value of another column
+    ``than`` at the same visit (a reference limit such as ``c3_lln``; ``value`` is then
+    1 unless given). Both sides are compared in decimal terms: ``round(lhs - rhs, 9)
+    <op> 0``.
 
     Examples
     --------
@@ -34,29 +36,48 @@ class Compare(Node):
     'upcr <= 50% of baseline'
     >>> Compare(variable="sledai", op="<=", value=-4, change_from="baseline").describe()
     'sledai change from baseline <= -4'
+    >>> Compare(variable="c3", op="<", than="c3_lln").describe()
+    'c3 < c3_lln'
     """
 
     key: ClassVar[str] = "variable"
 
     variable: str
     op: Op
-    value: float = Field(allow_inf_nan=False)
+    value: float | None = Field(default=None, allow_inf_nan=False)
     at: Literal["visit", "baseline", "reference"] = "visit"
     change_from: Against | None = None
     of: Against | None = None
+    than: str | None = None
 
     _variable = field_validator("variable")(clinical)
 
+    @field_validator("than")
+    @classmethod
+    def _than_is_a_column(cls, than: str | None) -> str | None:
+        return None if than is None else clinical(than)
+
     @model_validator(mode="after")
     def _one_relation(self) -> Compare:
-        if self.change_from and self.of:
-            raise ValueError("use either change_from or of, not both")
-        if self.at != "visit" and (self.change_from or self.of):
-            raise ValueError("change_from / of compare the visit value: leave `at` as visit")
+        if sum(x is not None for x in (self.change_from, self.of, self.than)) > 1:
+            raise ValueError("use one of change_from, of and than")
+        if self.at != "visit" and (self.change_from or self.of or self.than):
+            raise ValueError("change_from / of / than compare the visit value: leave `at` "
+                             "as visit")
+        if self.value is None and self.than is None:
+            raise ValueError("value is required (unless the threshold is another column, "
+                             "than)")
         return self
 
+    @property
+    def factor(self) -> float:
+        """The threshold value (1 times the `than` column when not given)."""
+        return 1.0 if self.value is None else self.value
+
     def columns(self, *, at_visit: bool = False) -> tuple[str, ...]:
-        return () if at_visit and self.at != "visit" else (self.variable,)
+        if at_visit and self.at != "visit":
+            return ()
+        return (self.variable,) if self.than is None else (self.variable, self.than)
 
     def describe(self) -> str:
         if self.label:
@@ -64,9 +85,11 @@ class Compare(Node):
         subject = self.variable if self.at == "visit" else f"{self.at} {self.variable}"
         if self.change_from:
             subject += f" change from {self.change_from}"
-        threshold = f"{self.value:g}"
+        threshold = f"{self.factor:g}"
         if self.of:
-            threshold = f"{self.value * 100:g}% of {self.of}"
+            threshold = f"{self.factor * 100:g}% of {self.of}"
+        elif self.than:
+            threshold = self.than if self.factor == 1 else f"{self.factor * 100:g}% of {self.than}"
         return f"{subject} {self.op} {threshold}"
 
     def evaluate(self, ctx: Context) -> Outcome:
@@ -89,7 +112,7 @@ class Compare(Node):
         """
         x = ctx.read(self.variable, self.at)
         inputs = [(x, self.variable if self.at == "visit" else f"{self.at} {self.variable}")]
-        lhs, rhs = x, np.float64(self.value)
+        lhs, rhs = x, np.float64(self.factor)
         with errstate():
             if self.change_from:
                 other = ctx.read(self.variable, self.change_from)
@@ -98,7 +121,11 @@ class Compare(Node):
             elif self.of:
                 other = ctx.read(self.variable, self.of)
                 inputs.append((other, f"{self.of} {self.variable}"))
-                rhs = self.value * other
+                rhs = self.factor * other
+            elif self.than:
+                other = ctx.read(self.than, "visit")
+                inputs.append((other, self.than))
+                rhs = self.factor * other
             diff = rounded(lhs - rhs)
         unknown = np.isnan(diff)
         value = pd.arrays.BooleanArray(OPS[self.op](np.where(unknown, 0.0, diff), 0.0), unknown)
