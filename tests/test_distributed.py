@@ -141,6 +141,22 @@ def test_medications_pandas_or_dask(client, visits, trial, kind):
     check_same(client, lazy, ep.score(visits, trial, medications=meds))
 
 
+@pytest.mark.parametrize("kind", ["pandas", "dask"])
+def test_adverse_events_pandas_or_dask(client, visits, kind):
+    """Events are split by the partitions of their subjects; a subject with events only
+    (no visits) is scored in its partition too."""
+    subjects = [*visits["subject_id"].unique()[:30].tolist(), "ONLY-EVENTS"]
+    events = pd.DataFrame({"subject_id": subjects, "term": "Pyrexia",
+                           "start_day": np.arange(len(subjects)) * 5 % 170,
+                           "grade": 1 + np.arange(len(subjects)) % 3,
+                           "related": np.arange(len(subjects)) % 2 == 0})
+    given = events if kind == "pandas" else dd.from_pandas(events, npartitions=2, sort=False)
+    lazy = ep.score(split(visits, 4), "NCT03580291", adverse_events=given)
+    expected = ep.score(visits, "NCT03580291", adverse_events=events)
+    assert (expected.subject_id == "ONLY-EVENTS").any()
+    check_same(client, lazy, expected)
+
+
 def test_columns_units_and_integer_subject_ids(client, visits):
     frame = visits.assign(subject_id=visits["subject_id"].str[1:].astype(int),
                           upcr=visits["upcr"] * 113.12)
