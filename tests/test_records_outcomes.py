@@ -315,3 +315,14 @@ def test_misle_cumulative_dose_counts_po_iv_and_im_only():
                             endpoints=[{"kind": "cumulative_dose", "name": "dose",
                                         "timepoints": ["w"]}])
     assert row(ep.score(visits, trial, medications=meds), "dose", "w").value == 740.0
+
+
+@pytest.mark.parametrize(("column", "value", "problem"), [
+    ("platelets", -1.0, "negative value"), ("wbc", -0.1, "negative value"),
+    ("hemoglobin", -2.0, "negative value"), ("c3", -5.0, "negative value"),
+    ("haq", 3.125, "value outside 0-3"), ("lit", 101.0, "value outside 0-100"),
+])
+def test_new_columns_are_checked(column, value, problem):
+    with pytest.raises(ep.InputError) as info:
+        ep.score(pd.DataFrame({"subject_id": "S1", "day": [0], column: [value]}), MISLE)
+    assert (info.value.column, info.value.problem) == (column, problem)

@@ -63,9 +63,20 @@ NON_NEGATIVE: tuple[str, ...] = (
     "height",
     "sledai",
     "pga",
+    # SPEC section 4's laboratory columns: counts, concentrations and titres
+    "c3",
+    "c4",
+    "anti_dsdna",
+    "ana",
+    "platelets",
+    "wbc",
+    "neutrophils",
+    "lymphocytes",
+    "hemoglobin",
 )
 FLAGS: tuple[str, ...] = ("rbc_casts", "new_immunosuppressant", "rituximab")
-RANGES: dict[str, tuple[float, float]] = {"pga": (0.0, 3.0), "sledai": (0.0, 105.0)}
+RANGES: dict[str, tuple[float, float]] = {"pga": (0.0, 3.0), "sledai": (0.0, 105.0),
+                                          "haq": (0.0, 3.0), "lit": (0.0, 100.0)}
 REQUIRED: tuple[str, ...] = ("subject_id", "day")
 
 _SEX = {"f": "F", "female": "F", "m": "M", "male": "M"}
@@ -359,7 +370,7 @@ def check_visits(
     divisors = _unit_divisors(declared or {}, mapping or {}, frame.columns, problems)
     needed = set(needed)
     read = [name for name in frame.columns
-            if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE) or name in needed]
+            if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE, *RANGES) or name in needed]
 
     def canonical(name) -> tuple[_Column, Problems, str | None]:
         """The column converted to canonical values and checked, its problems, and the
