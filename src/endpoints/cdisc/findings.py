@@ -211,10 +211,12 @@ def _problem(problems, mask, variable, problem, part, day, shown=None) -> None:
     if not mask.any():
         return
     where = part.loc[mask, ["subject_id"]].assign(day=day[mask])
-    if shown is not None:  # ties broken by the value quoted, so any row order gives one
+    if shown is not None:  # ties broken by what is quoted, so any row order gives one
         where["shown"] = shown[mask].astype(str).to_numpy()
-    first = where.sort_values([c for c in ("subject_id", "day", "shown") if c in where],
-                              na_position="last", kind="stable")
+        if "parameter" in part:
+            where["parameter"] = part.loc[mask, "parameter"].astype(str).to_numpy()
+    first = where.sort_values([c for c in ("subject_id", "day", "shown", "parameter")
+                               if c in where], na_position="last", kind="stable")
     at, first = first.index[0], first.iloc[0]
     if shown is not None:
         record = f"{part['parameter'].iloc[at]} record " if "parameter" in part else ""
