@@ -11,6 +11,10 @@ Examples
 ['ckd_epi_2009', 'ckd_epi_2021', 'mdrd', 'schwartz']
 >>> DEFAULTS["egfr"]
 'ckd_epi_2021'
+>>> METHODS["sledai"]["sledai_2k"].inputs == tuple(SLEDAI_2K_ITEMS)
+True
+>>> DEFAULTS["sledai"], len(METHODS["clinical_sledai"]["sledai_2k"].inputs)
+('sledai_2k', 22)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .clinical.egfr import (
     compute_egfr_mdrd,
     compute_egfr_schwartz,
 )
+from .clinical.sledai import CLINICAL_SLEDAI_ITEMS, SLEDAI_2K_ITEMS, total_points
 from .inputs.visits import BILAG_COLUMNS, compute_bilag_score
 
 
@@ -54,6 +59,15 @@ def _bilag(*grades: np.ndarray) -> np.ndarray:
     return compute_bilag_score([g for g in grades if g is not None])
 
 
+def _points(columns: tuple[str, ...]) -> Callable[..., np.ndarray]:
+    """A SLEDAI total of the descriptor `columns` (flags as 1 / 0 / NaN, in that order)."""
+    return lambda *items: total_points(items, columns)
+
+
+_SLEDAI = tuple(SLEDAI_2K_ITEMS)
+_CLINICAL_SLEDAI = tuple(CLINICAL_SLEDAI_ITEMS)
+
+
 #: derived variable -> method name -> Method
 METHODS: dict[str, dict[str, Method]] = {
     "egfr": {
@@ -73,9 +87,23 @@ METHODS: dict[str, dict[str, Method]] = {
                              "C=1, D=0, E=0 over the domains recorded (SPEC section 3)",
                              any_input=True),
     },
+    "sledai": {
+        "sledai_2k": Method(_SLEDAI, _points(_SLEDAI),
+                            "SLEDAI-2K: the weights of the 24 descriptors present, 0-105 "
+                            "(Gladman et al., J Rheumatol 2002;29:288-91); missing where any "
+                            "descriptor is missing"),
+    },
+    "clinical_sledai": {
+        "sledai_2k": Method(_CLINICAL_SLEDAI, _points(_CLINICAL_SLEDAI),
+                            "SLEDAI-2K without low complement and increased DNA binding, "
+                            "0-101 (the clinical SLEDAI of the 2021 DORIS remission "
+                            "definition, van Vollenhoven et al., Lupus Sci Med "
+                            "2021;8:e000538)"),
+    },
 }
 #: the method of each derived variable when a definition names none (SPEC section 2)
-DEFAULTS: dict[str, str] = {"egfr": "ckd_epi_2021", "bilag_score": "bilag_2004"}
+DEFAULTS: dict[str, str] = {"egfr": "ckd_epi_2021", "bilag_score": "bilag_2004",
+                            "sledai": "sledai_2k", "clinical_sledai": "sledai_2k"}
 
 
 def methods_of(chosen: dict[str, str], names: Sequence[str]) -> dict[str, Method]:

@@ -29,11 +29,12 @@ The ``variant`` argument names the instrument the descriptors were recorded with
 ``"2k"`` (SLEDAI-2K) or ``"selena"`` (SELENA-SLEDAI, Petri et al., 2005). Both have the
 same 24 descriptors with the same weights, so **the arithmetic is the same**: the
 instruments differ in how some descriptors are *recorded* (SLEDAI-2K counts persistent
-proteinuria > 0.5 g/24 h, rash, alopecia and mucosal ulcers; the original SLEDAI and, for
-proteinuria, SELENA-SLEDAI count them only when new, recurrent or recently increased),
-which is decided before the boolean reaches this table. The variant is checked and
-recorded, never used to change a sum. ``endpoints/data/sledai_items.csv`` quotes the
-definitions and the differences found, with sources.
+proteinuria > 0.5 g/24 h, rash, alopecia and mucosal ulcers; the original SLEDAI counts
+them only when new or recurrent, and the SELENA-SLEDAI form found words proteinuria "new
+onset or recent increase of more than 0.5 g/24 hours"), which is decided before the
+boolean reaches this table. The variant is checked, never used to change a sum.
+``endpoints/data/sledai_items.csv`` quotes the definitions and the differences found,
+with their sources and what could not be confirmed.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..clinical.sledai import SLEDAI_2K_ITEMS
 from ..errors import EndpointsWarning
 from .adverse_events import AdverseEvents, check_adverse_events
 from .days import MAX_DAY, as_numbers, study_days
@@ -75,6 +76,9 @@ NON_NEGATIVE: tuple[str, ...] = (
     "hemoglobin",
 )
 FLAGS: tuple[str, ...] = ("rbc_casts", "new_immunosuppressant", "rituximab")
+#: the SLEDAI-2K descriptors (SPEC section 8): boolean columns read like FLAGS, from which
+#: a ``sledai`` total the table lacks is computed (:mod:`endpoints.derived`)
+SLEDAI_FLAGS: tuple[str, ...] = tuple(SLEDAI_2K_ITEMS)
 RANGES: dict[str, tuple[float, float]] = {"pga": (0.0, 3.0), "sledai": (0.0, 105.0),
                                           "haq": (0.0, 3.0), "lit": (0.0, 100.0)}
 REQUIRED: tuple[str, ...] = ("subject_id", "day")
@@ -370,7 +374,8 @@ def check_visits(
     divisors = _unit_divisors(declared or {}, mapping or {}, frame.columns, problems)
     needed = set(needed)
     read = [name for name in frame.columns
-            if name in ("sex", *FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE, *RANGES) or name in needed]
+            if name in ("sex", *FLAGS, *SLEDAI_FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE, *RANGES)
+            or name in needed]
 
     def canonical(name) -> tuple[_Column, Problems, str | None]:
         """The column converted to canonical values and checked, its problems, and the
@@ -573,5 +578,5 @@ def _sex(series: pd.Series, name, rows: Rows) -> _Column:
 
 
 #: converter of each column that is not plain numeric: (series, name, rows) -> _Column
-_CONVERTERS = {"sex": _sex, **dict.fromkeys(FLAGS, _flag),
+_CONVERTERS = {"sex": _sex, **dict.fromkeys((*FLAGS, *SLEDAI_FLAGS), _flag),
                **dict.fromkeys(BILAG_COLUMNS, _grade)}
