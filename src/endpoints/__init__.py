@@ -8,13 +8,17 @@ Examples
 """
 
 from .adam import to_adam
+from .catalogue import get_definition, list_definitions
 from .cdisc import TrialData, read_adam, read_sdtm
 from .clinical import (
+    SLEDAI_2K_ITEMS,
     compute_egfr_ckd_epi_2009,
     compute_egfr_ckd_epi_2021,
     compute_egfr_mdrd,
     compute_egfr_schwartz,
+    compute_sledai_2k,
 )
+from .comparison import compare_definitions, concordance
 from .ctcae import compute_ctcae_grade
 from .definitions import TrialDefinition
 from .errors import (
@@ -34,6 +38,7 @@ from .summary import summarize
 from .xpt import write_xpt
 
 __all__ = [
+    "SLEDAI_2K_ITEMS",
     "DefinitionError",
     "EndpointsError",
     "EndpointsWarning",
@@ -41,13 +46,18 @@ __all__ = [
     "TrialData",
     "TrialDefinition",
     "UnknownTrialError",
+    "compare_definitions",
     "compute_ctcae_grade",
     "compute_egfr_ckd_epi_2009",
     "compute_egfr_ckd_epi_2021",
     "compute_egfr_mdrd",
     "compute_egfr_schwartz",
+    "compute_sledai_2k",
+    "concordance",
     "flare_events",
+    "get_definition",
     "get_trial",
+    "list_definitions",
     "list_trials",
     "load_trial",
     "read_adam",

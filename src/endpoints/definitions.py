@@ -375,6 +375,21 @@ class TrialDefinition(Model):
 
     @model_validator(mode="before")
     @classmethod
+    def _catalogue_criteria(cls, data: Any) -> Any:
+        """Definitions of the catalogue named anywhere (``"kdigo_2021.cr"``) become named
+        criteria of the trial, unless it defines a criterion of that name itself."""
+        if not isinstance(data, dict):
+            return data
+        from .catalogue import referenced
+
+        found = referenced({k: v for k, v in data.items() if k != "criteria"} | {
+            "criteria": list((data.get("criteria") or {}).values())})
+        own = dict(data.get("criteria") or {})
+        added = {name: c for name, c in found.items() if name not in own}
+        return {**data, "criteria": {**own, **added}} if added else data
+
+    @model_validator(mode="before")
+    @classmethod
     def _expand_series(cls, data: Any) -> Any:
         """Timepoint series become timepoints, and an endpoint's series name its labels:
         the expanded timepoints behave exactly like written ones (SPEC section 7)."""

@@ -22,11 +22,13 @@ for _module in pkgutil.iter_modules(__path__):
 
 from .at import At  # noqa: E402  (the node types, for `from endpoints.nodes import ...`)
 from .compare import Compare  # noqa: E402
+from .confirmed import Confirmed  # noqa: E402
 from .daily_dose import DailyDose  # noqa: E402
 from .ever import Ever, Never  # noqa: E402
 from .logic import AllOf, AnyOf  # noqa: E402
 from .new_bilag import NewBilag  # noqa: E402
 from .started import Started  # noqa: E402
+from .sustained import Sustained  # noqa: E402
 from .throughout import Throughout  # noqa: E402
 
 #: data keys, most specific first: a criterion with several (``ever`` and ``variable``,
@@ -58,6 +60,7 @@ __all__ = [
     "AnyOf",
     "At",
     "Compare",
+    "Confirmed",
     "Context",
     "Criterion",
     "DailyDose",
@@ -67,6 +70,7 @@ __all__ = [
     "Node",
     "Outcome",
     "Started",
+    "Sustained",
     "Throughout",
     "describe",
     "evaluate",

@@ -1,0 +1,178 @@
+"""The catalogue of published definitions (SPEC section 8): each a data entry with its
+citation, the criteria exactly as published, notes where sources disagree, and the
+disagreeing values as parameters with the default named.
+
+Entries live in the TOML files of this package, one per source (``kdigo_2021.toml``
+holds ``kdigo_2021.cr`` and ``kdigo_2021.pr``). A criterion may hold ``"{name}"``
+placeholders for its parameters; :meth:`Definition.with_parameters` fills in others.
+A trial file refers to an entry by its name wherever a named criterion may stand.
+
+Examples
+--------
+>>> import endpoints as ep
+>>> "kdigo_2021.cr" in ep.list_definitions()
+True
+>>> ep.get_definition("kdigo_2021.cr").criteria.describe()
+'UPCR < 0.5 and egfr >= 85% of baseline'
+>>> ep.get_definition("kdigo_2021.cr", egfr_fraction=0.9).criteria.describe()
+'UPCR < 0.5 and egfr >= 90% of baseline'
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..errors import DefinitionError, UnknownTrialError
+from ..model import Model
+from ..nodes import Criterion
+
+NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$|^[a-z][a-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"^\{([a-z_][a-z0-9_]*)\}$")
+
+
+class Parameter(Model):
+    """A value the sources disagree on: the default (the primary publication's) and
+    the alternatives, each with where it comes from."""
+
+    default: float
+    alternatives: tuple[float, ...] = ()
+    description: str = ""
+    source: str = ""
+
+
+class Definition(Model):
+    """A published definition: its criterion (a response met at an assessment, or an
+    event at a visit), citation, quoted text, notes and parameters."""
+
+    name: str = Field(pattern=NAME.pattern)
+    title: str
+    kind: Literal["response", "event"] = "response"
+    criteria: Criterion
+    citation: str
+    quote: str = ""
+    url: str = ""
+    notes: tuple[str, ...] = ()
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    template: dict[str, Any] | str = Field(default_factory=dict, exclude=True, repr=False)
+
+    def with_parameters(self, **values: float) -> Definition:
+        """The definition with other values of its parameters.
+
+        Raises
+        ------
+        DefinitionError
+            For a name that is not a parameter of the definition.
+        """
+        unknown = sorted(set(values) - set(self.parameters))
+        if unknown:
+            raise DefinitionError(f"{self.name}: no parameter {', '.join(unknown)}; "
+                                  f"parameters: {', '.join(sorted(self.parameters)) or 'none'}")
+        chosen = {name: p.default for name, p in self.parameters.items()} | values
+        return self.model_copy(update={"criteria": _criterion(self.template, chosen,
+                                                              self.name)})
+
+
+def _filled(template: Any, values: dict[str, float]) -> Any:
+    """`template` with every ``"{name}"`` string replaced by the value of `name`."""
+    if isinstance(template, dict):
+        return {k: _filled(v, values) for k, v in template.items()}
+    if isinstance(template, list | tuple):
+        return [_filled(v, values) for v in template]
+    if isinstance(template, str):
+        found = _PLACEHOLDER.match(template)
+        if found:
+            if found.group(1) not in values:
+                raise DefinitionError(f"placeholder {template!r} names no parameter")
+            return values[found.group(1)]
+    return template
+
+
+def _criterion(template, values: dict[str, float], name: str):
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(Criterion).validate_python(_filled(template, values))
+    except DefinitionError:
+        raise
+    except ValueError as exc:
+        raise DefinitionError(f"catalogue entry {name}: invalid criterion: {exc}") from None
+
+
+@cache
+def _catalogue() -> dict[str, Definition]:
+    found: dict[str, Definition] = {}
+    for item in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".toml"):
+            continue
+        family = item.name.removesuffix(".toml")
+        data = tomllib.loads(item.read_text(encoding="utf-8"))
+        shared = {k: data[k] for k in ("citation", "url") if k in data}
+        for key, entry in data.get("definitions", {}).items():
+            name = f"{family}.{key}" if key != family else family
+            parameters = {k: Parameter.model_validate(v)
+                          for k, v in entry.get("parameters", {}).items()}
+            template = entry["criteria"]
+            criteria = _criterion(template, {k: p.default for k, p in parameters.items()},
+                                  name)
+            found[name] = Definition.model_validate(
+                {**shared, **entry, "name": name, "criteria": criteria,
+                 "parameters": parameters, "template": template})
+    return found
+
+
+def list_definitions() -> list[str]:
+    """The names of the catalogue's definitions, sorted.
+
+    Examples
+    --------
+    >>> [n for n in list_definitions() if n.startswith("kdigo_2021")]
+    ['kdigo_2021.cr', 'kdigo_2021.pr']
+    """
+    return sorted(_catalogue())
+
+
+def get_definition(name: str, **parameters: float) -> Definition:
+    """A definition of the catalogue by name, with other parameter values if given.
+
+    Raises
+    ------
+    UnknownTrialError
+        (a ``KeyError``) for an unknown name, suggesting the nearest.
+    """
+    catalogue = _catalogue()
+    if not isinstance(name, str) or name not in catalogue:
+        near = difflib.get_close_matches(str(name), list(catalogue), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise UnknownTrialError(f"unknown definition {name!r}{hint} (see list_definitions())")
+    found = catalogue[name]
+    return found.with_parameters(**parameters) if parameters else found
+
+
+def referenced(data: Any) -> dict[str, Any]:
+    """The catalogue entries a raw definition (dict / list tree) names, as criteria to
+    add to a trial's named criteria (each as its JSON form)."""
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str) and "." in value and value in _catalogue():
+            names.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+        elif hasattr(value, "model_dump"):
+            walk(value.model_dump())
+
+    walk(data)
+    return {n: json.loads(_catalogue()[n].criteria.model_dump_json(exclude_defaults=True))
+            for n in sorted(names)}
