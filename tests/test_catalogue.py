@@ -123,3 +123,33 @@ def test_compare_definitions_refuses_repeats():
         warnings.simplefilter("ignore")
         out = ep.compare_definitions(visits, ["kdigo_2021.cr"], day=168, label="week 24")
     assert set(out.timepoint) == {"week 24"} and set(out.trial_id) == {"DEFINITIONS"}
+
+
+def test_every_criterion_field_of_the_vocabulary_can_name_an_entry():
+    """A catalogue name may stand wherever a criterion may (SPEC section 8)."""
+    from endpoints.catalogue import CRITERION_FIELDS
+    from endpoints.definitions import _KINDS, Category
+    from endpoints.nodes import NODES
+
+    def holds_criteria(model) -> set[str]:
+        return {name for name, field in model.model_fields.items()
+                if "Criterion" in str(field.annotation) or "Compare" in str(field.annotation)}
+
+    fields = set().union(*(holds_criteria(m) for m in (*NODES.values(), *_KINDS, Category)))
+    assert fields <= CRITERION_FIELDS, fields - CRITERION_FIELDS
+
+
+def test_sri_entries_differ_only_in_the_sledai_reduction():
+    visits = pd.DataFrame({"subject_id": "S1", "day": [0, 364], "sledai": [14.0, 8.0],
+                           "pga": [1.5, 1.7],
+                           **{f"bilag_{d}": ["C", "C"] for d in ep.definitions.BILAG_DOMAINS}})
+    out = ep.compare_definitions(visits, [f"sri{n}" for n in range(4, 9)], day=364)
+    # a reduction of 6 meets SRI-4 to SRI-6, not SRI-7 or SRI-8; PGA +0.2 is < 0.3
+    assert out.result.tolist() == [True, True, True, False, False]
+    trial = TrialDefinition(id="T", title="", timepoints=[{"label": "w", "day": 364}],
+                            endpoints=[{"kind": "response", "name": "resp",
+                                        "criteria": {"all": ["sri5", {"variable": "pga",
+                                                     "op": "<", "value": 2}]},
+                                        "timepoints": ["w"]}])
+    assert "sri5" in trial.criteria  # named inside an `all`
+    assert ep.score(visits, trial).result.tolist() == [True]

@@ -382,8 +382,7 @@ class TrialDefinition(Model):
             return data
         from .catalogue import referenced
 
-        found = referenced({k: v for k, v in data.items() if k != "criteria"} | {
-            "criteria": list((data.get("criteria") or {}).values())})
+        found = referenced(data)
         own = dict(data.get("criteria") or {})
         added = {name: c for name, c in found.items() if name not in own}
         return {**data, "criteria": {**own, **added}} if added else data

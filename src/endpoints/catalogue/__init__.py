@@ -3,8 +3,10 @@ citation, the criteria exactly as published, notes where sources disagree, and t
 disagreeing values as parameters with the default named.
 
 Entries live in the TOML files of this package, one per source (``kdigo_2021.toml``
-holds ``kdigo_2021.cr`` and ``kdigo_2021.pr``). A criterion may hold ``"{name}"``
-placeholders for its parameters; :meth:`Definition.with_parameters` fills in others.
+holds ``kdigo_2021.cr`` and ``kdigo_2021.pr``; a file with ``prefix = ""`` names its
+entries by their keys alone, as ``sri.toml`` does ``sri4`` .. ``sri8``). A criterion
+may hold ``"{name}"`` placeholders for its parameters; :meth:`Definition.with_parameters`
+fills in others.
 A trial file refers to an entry by its name wherever a named criterion may stand.
 
 Examples
@@ -112,11 +114,12 @@ def _catalogue() -> dict[str, Definition]:
     for item in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".toml"):
             continue
-        family = item.name.removesuffix(".toml")
         data = tomllib.loads(item.read_text(encoding="utf-8"))
+        # entries are named "<file>.<key>", or "<key>" in a file with prefix = ""
+        prefix = data.get("prefix", item.name.removesuffix(".toml"))
         shared = {k: data[k] for k in ("citation", "url") if k in data}
         for key, entry in data.get("definitions", {}).items():
-            name = f"{family}.{key}" if key != family else family
+            name = f"{prefix}.{key}" if prefix else key
             parameters = {k: Parameter.model_validate(v)
                           for k, v in entry.get("parameters", {}).items()}
             template = entry["criteria"]
@@ -156,23 +159,36 @@ def get_definition(name: str, **parameters: float) -> Definition:
     return found.with_parameters(**parameters) if parameters else found
 
 
+#: the fields that hold a criterion, in endpoints and in nodes (tests/test_catalogue.py
+#: checks that every node's criterion field is listed)
+CRITERION_FIELDS = frozenset({"criteria", "unless", "event", "applies_if", "all", "any",
+                              "criterion", "ever", "never", "throughout", "confirmed",
+                              "sustained"})
+
+
 def referenced(data: Any) -> dict[str, Any]:
-    """The catalogue entries a raw definition (dict / list tree) names, as criteria to
-    add to a trial's named criteria (each as its JSON form)."""
+    """The catalogue entries a raw trial definition names where a criterion stands (an
+    endpoint's ``criteria``, a term of ``all``, a named criterion...), each as the JSON
+    form of its criterion, to add to the trial's named criteria."""
     names: set[str] = set()
 
-    def walk(value: Any) -> None:
-        if isinstance(value, str) and "." in value and value in _catalogue():
-            names.add(value)
+    def walk(value: Any, criterion: bool) -> None:
+        if hasattr(value, "model_dump"):
+            value = value.model_dump()
+        if isinstance(value, str):
+            if criterion and value in _catalogue():
+                names.add(value)
         elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
+            for key, item in value.items():
+                walk(item, key in CRITERION_FIELDS)
         elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v)
-        elif hasattr(value, "model_dump"):
-            walk(value.model_dump())
+            for item in value:
+                walk(item, criterion)
 
-    walk(data)
+    if isinstance(data, dict):
+        for named in (data.get("criteria") or {}).values():
+            walk(named, True)
+        for key in ("endpoints",):
+            walk(data.get(key), False)
     return {n: json.loads(_catalogue()[n].criteria.model_dump_json(exclude_defaults=True))
             for n in sorted(names)}
