@@ -326,3 +326,9 @@ def test_new_columns_are_checked(column, value, problem):
     with pytest.raises(ep.InputError) as info:
         ep.score(pd.DataFrame({"subject_id": "S1", "day": [0], column: [value]}), MISLE)
     assert (info.value.column, info.value.problem) == (column, problem)
+
+
+def test_presence_at_baseline_without_a_baseline_visit_says_so():
+    visits = {"subject_id": "S1", "day": [28, 84], "platelets": [80.0, 90.0], "wbc": 5.0}
+    got = row(score(visits, MISLE), "cytopenia", "baseline")
+    assert got.result is pd.NA and got.reason == "no visit on or before day 0"

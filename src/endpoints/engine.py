@@ -14,7 +14,7 @@ from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsWarning
 from .inputs.visits import Visits, check_visits
 from .kinds import adverse, change, doses, events, level, response
-from .kinds.base import NO_DAY, Block, at_assessment
+from .kinds.base import NO_DAY, NO_VISITS, Block, at_assessment
 from .nodes import Outcome, evaluate, variables
 from .results import COLUMNS
 
@@ -37,7 +37,6 @@ OWN_SUBJECTS = frozenset({"adverse_event"})
 #: (subjects are independent), which keeps the working arrays cache-sized
 BLOCK_ROWS = 2**20
 
-NO_VISITS = "no visits"
 
 
 def score(

@@ -9,11 +9,10 @@ import pandas as pd
 from .. import reasons
 from ..definitions import AdverseEvent, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
-from .base import NO_DAY, Block, at_assessment, visit_days
+from .base import NO_DAY, NO_VISITS, Block, at_assessment, visit_days
 
 NOT_GIVEN = "adverse-events table not provided"
 NONE_RECORDED = "no matching adverse event recorded"
-NO_VISITS = "no visits"
 
 
 def _filters(endpoint: AdverseEvent, events) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -13,6 +13,10 @@ from ..inputs.visits import Visits
 from ..nodes import Context
 
 NO_VISIT = "no visit in window"
+#: a baseline timepoint's reason when the subject has no visit on or before day 0
+NO_BASELINE_VISIT = "no visit on or before day 0"
+#: a subject known only from another table (medications, adverse events)
+NO_VISITS = "no visits"
 #: the day of a result read from no visit (days themselves may be negative: baseline)
 NO_DAY = np.iinfo(np.int64).min
 
@@ -45,6 +49,11 @@ class Block:
 def at_assessment(visits: Visits, trial: TrialDefinition, timepoint: Timepoint) -> Context:
     """A context reading each subject's assessment visit of `timepoint`."""
     return Context(visits, np.arange(0), np.arange(0), trial).at_timepoint(timepoint)
+
+
+def missing_visit(timepoint: Timepoint) -> str:
+    """Why a subject without an assessment visit of `timepoint` is not evaluable."""
+    return NO_BASELINE_VISIT if timepoint.baseline else NO_VISIT
 
 
 def visit_days(ctx: Context) -> np.ndarray:

@@ -14,7 +14,7 @@ from .. import reasons, timeline
 from ..definitions import Categorical, Response, Timepoint, TimeToEvent, TrialDefinition
 from ..inputs.visits import Visits
 from ..nodes import Context, Outcome, describe, evaluate
-from .base import NO_DAY, NO_VISIT, Block, at_assessment, visit_days
+from .base import NO_DAY, Block, at_assessment, missing_visit, visit_days
 
 
 def _unevaluable(out: Outcome, no_visit: np.ndarray, prefix: str = "not evaluable: "):
@@ -37,7 +37,7 @@ def response(
         why.append(reasons.where(~met.false, _unevaluable(excluded, no_visit, f"{label}: ")))
     why = reasons.coalesce(
         reasons.where(met.true, met.why),  # what happened, for event-based responses
-        reasons.const(no_visit, NO_VISIT), *why, _unevaluable(met, no_visit),
+        reasons.const(no_visit, missing_visit(timepoint)), *why, _unevaluable(met, no_visit),
     )
     return Block(visit_days(ctx), value, reasons.none(len(value)), np.full(len(value), np.nan),
                  why)
@@ -66,7 +66,8 @@ def categorical(
     codes[undecided] = len(endpoint.categories)
     labels = [c.label for c in endpoint.categories] + [endpoint.otherwise]
     category = pd.Categorical.from_codes(np.where(no_visit, -1, codes), categories=labels)
-    why = reasons.coalesce(reasons.const(no_visit, NO_VISIT), reasons.join(parts))
+    why = reasons.coalesce(reasons.const(no_visit, missing_visit(timepoint)),
+                           reasons.join(parts))
     if endpoint.binary:
         result = reached
     else:
