@@ -332,3 +332,11 @@ def test_presence_at_baseline_without_a_baseline_visit_says_so():
     visits = {"subject_id": "S1", "day": [28, 84], "platelets": [80.0, 90.0], "wbc": 5.0}
     got = row(score(visits, MISLE), "cytopenia", "baseline")
     assert got.result is pd.NA and got.reason == "no visit on or before day 0"
+
+
+def test_safety_table_without_events_still_has_every_arm():
+    visits = pd.DataFrame({"subject_id": ["a", "b"], "day": 0, "arm": ["X", "Y"]})
+    events = ae(subject_id=["a"], related=[False])
+    table = ep.safety_table(events, visits, related=True)  # no related event at all
+    assert table[["body_system", "arm", "n", "N", "percent"]].values.tolist() == [
+        ["Any adverse event", "X", 0, 1, 0.0], ["Any adverse event", "Y", 0, 1, 0.0]]

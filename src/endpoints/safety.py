@@ -87,18 +87,15 @@ def safety_table(adverse_events: pd.DataFrame, visits, *, by: str = "arm",
         sizes[extra] = frame.loc[frame["group"] == extra, "subject"].nunique()
     levels = [frame.assign(body_system=ANY, term=pd.NA),
               frame.assign(term=pd.NA), frame]
-    rows = []
-    for part in levels:
-        worst = part.groupby(["body_system", "term", "group", "subject"], dropna=False)[
-            "grade"].max().reset_index()
-        for (system_, term_, group_), subjects in worst.groupby(
-                ["body_system", "term", "group"], dropna=False):
-            grades = subjects["grade"]
-            rows.append({"body_system": system_, "term": term_, by: group_,
-                         "n": len(subjects), **{f"grade_{g}": int((grades == g).sum())
-                                                 for g in range(1, 6)},
-                         "grade_missing": int(grades.isna().sum())})
-    out = pd.DataFrame(rows, columns=["body_system", "term", by, "n", *COLUMNS[5:]])
+    keys = ["body_system", "term", "group"]
+    # each subject's worst grade per row of the table, then subjects counted per grade
+    worst = pd.concat([part.groupby([*keys, "subject"], dropna=False)["grade"].max()
+                       .reset_index() for part in levels], ignore_index=True)
+    worst = worst.assign(n=1, grade_missing=worst["grade"].isna(),
+                         **{f"grade_{g}": worst["grade"] == g for g in range(1, 6)})
+    counts = worst.groupby(keys, dropna=False, sort=False)[["n", *COLUMNS[5:]]].sum()
+    rows = counts.reset_index().rename(columns={"group": by})
+    out = rows[["body_system", "term", by, "n", *COLUMNS[5:]]]
     full = _complete(out, sorted(sizes.index, key=lambda g: (g == NO_GROUP, g)), by)
     full["N"] = full[by].map(sizes).astype("int64")
     full["percent"] = (100 * full["n"] / full["N"]).round(9)
@@ -115,8 +112,11 @@ def _order(column: pd.Series) -> pd.Series:
 
 
 def _complete(out: pd.DataFrame, groups: list, by: str) -> pd.DataFrame:
-    """Every (body system, term) row for every group, zero where no subject had it."""
-    keys = out[["body_system", "term"]].drop_duplicates()
+    """Every (body system, term) row for every group, zero where no subject had it; the
+    overall row is there even when no subject had an event."""
+    overall = pd.DataFrame({"body_system": [ANY], "term": [pd.NA]})  # even without events
+    keys = pd.concat([overall, out[["body_system", "term"]]], ignore_index=True).astype(
+        object).drop_duplicates()
     grid = keys.merge(pd.DataFrame({by: groups}), how="cross")
     full = grid.merge(out, on=["body_system", "term", by], how="left")
     counts = ["n", *COLUMNS[5:]]

@@ -167,7 +167,8 @@ def medications(frame: pd.DataFrame, dataset: str, adam: bool, reference: dict,
                         "end_day": end, "dose": daily,
                         "route": _text(frame, "CMROUTE")})
     atc = _text(frame, "ATC4CD", "ATC3CD", "ATC2CD", "ATC1CD", "CMCLASCD")
-    looks = np.array([isinstance(a, str) and bool(_ATC.match(a.upper())) for a in atc], bool)
+    looks = pd.Series(atc, dtype="string").str.upper().str.match(_ATC.pattern).fillna(
+        False).to_numpy(dtype=bool)
     if looks.any():
         out["atc"] = np.where(looks, atc, None)
     out = out[live].reset_index(drop=True)

@@ -311,35 +311,42 @@ def _values(frame, layout, part, rows, report: Report) -> None:
 
 
 def _numbers_from_text(text, where, flag_col) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers of result texts (numbers, presence words for flags, "<L", ">L", "a-b")
-    and which rule read them."""
+    """Numbers of result texts (numbers, presence words for flags, "<L", ">L", "a-b",
+    "1:N") and which rule read them; each distinct (text, is a flag) is read once."""
     n = len(text)
     value = np.full(n, np.nan)
     how = np.full(n, None, dtype=object)
-    for i in np.flatnonzero(where):
-        t = str(text[i]).strip()
-        if flag_col[i]:
-            value[i] = PRESENCE.get(t.lower(), np.nan)
-            continue
-        try:
-            value[i] = float(t)
-            continue
-        except ValueError:
-            pass
-        limited = _LIMITED.match(t)
-        if limited:
-            bound = float(limited.group(2))
-            below = limited.group(1).startswith("<")
-            value[i], how[i] = (bound / 2, BELOW) if below else (bound, ABOVE)
-            continue
-        ranged = _RANGE.match(t)
-        if ranged and float(ranged.group(1)) <= float(ranged.group(2)):
-            value[i], how[i] = float(ranged.group(2)), RANGE
-            continue
-        titre = _TITRE.match(t)
-        if titre:
-            value[i], how[i] = float(titre.group(1)), TITRE
+    rows = np.flatnonzero(where)
+    if not len(rows):
+        return value, how
+    keys = pd.MultiIndex.from_arrays([pd.Series(text[rows], dtype=object).astype(str),
+                                      np.asarray(flag_col)[rows]])
+    codes, distinct = pd.factorize(keys)
+    read = [_read_text(t.strip(), bool(flag)) for t, flag in distinct]
+    value[rows] = np.array([v for v, _ in read])[codes]
+    how[rows] = np.array([h for _, h in read], dtype=object)[codes]
     return value, how
+
+
+def _read_text(t: str, flag: bool) -> tuple[float, str | None]:
+    """(number, rule) of one result text."""
+    if flag:
+        return PRESENCE.get(t.lower(), np.nan), None
+    try:
+        return float(t), None
+    except ValueError:
+        pass
+    limited = _LIMITED.match(t)
+    if limited:
+        bound = float(limited.group(2))
+        return (bound / 2, BELOW) if limited.group(1).startswith("<") else (bound, ABOVE)
+    ranged = _RANGE.match(t)
+    if ranged and float(ranged.group(1)) <= float(ranged.group(2)):
+        return float(ranged.group(2)), RANGE
+    titre = _TITRE.match(t)
+    if titre:
+        return float(titre.group(1)), TITRE
+    return np.nan, None
 
 
 def resolve(long: pd.DataFrame, duplicates: str, report: Report) -> pd.DataFrame:

@@ -55,8 +55,8 @@ class AdverseEvents:
 
 def _flags(column: pd.Series, name: str, rows: Rows) -> np.ndarray:
     """A boolean column as 1.0 / 0.0 / NaN (True/False, Y/N, 1/0 as text or numbers)."""
-    texts = text_forms(column)
-    value = np.array([np.nan if t is None else TRUTH.get(str(t).lower(), -1.0) for t in texts])
+    codes, labels, _ = encode(column)  # each distinct value read once
+    value = np.array([TRUTH.get(str(t).lower(), -1.0) for t in labels] + [np.nan])[codes]
     rows.check(value == -1.0, name, "expected a boolean (True/False, Y/N, 1/0)",
                shown=column.reset_index(drop=True))
     return np.where(value == -1.0, np.nan, value)

@@ -133,7 +133,8 @@ class Medications:
         days = np.clip(np.minimum(self.stop, last + 1) - np.maximum(self.start, first), 0, None)
         rate = self.steroid_rate
         if routes and self.route is not None:
-            named = np.array([r is None or r in routes for r in self.route], dtype=bool)
+            route = pd.Series(self.route, dtype=object)
+            named = (route.isna() | route.isin(routes)).to_numpy(dtype=bool)
             rate = np.where(named, rate, 0.0)
         with errstate():
             total = np.bincount(self.code, weights=rate * days, minlength=n_subjects)
