@@ -129,8 +129,9 @@ def test_unknown_unit_is_an_error_naming_parameter_and_unit():
     assert "unknown unit 'stone' of ALB (serum_albumin" in text
 
 
-def test_missing_unit_is_read_as_canonical_and_reported():
-    data = ep.read_adam(adsl(), adlb([("S1", "CREAT", 1.2, None, 1)]))
+def test_missing_unit_is_read_as_canonical_reported_and_warned():
+    with pytest.warns(ep.EndpointsWarning, match=r"without a unit .* CREAT \(creatinine, 1 "):
+        data = ep.read_adam(adsl(), adlb([("S1", "CREAT", 1.2, None, 1)]))
     assert data.visits["creatinine"].tolist() == [1.2]
     line = data.report[data.report["action"] == "converted"].iloc[0]
     assert line["detail"] == "no unit given: read as mg/dL" and line["records"] == 1

@@ -12,13 +12,14 @@ report.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import EndpointsWarning, InputError
 from ..inputs.numbers import to_numbers
 from ..inputs.problems import Rows
 from ..inputs.text import text_forms
@@ -301,5 +302,19 @@ def _assemble(long, info, meds, aes, ctx, duplicates, *, adam: bool, names) -> T
     for table in (med_table, ae_table):
         if table is not None:
             subjects |= set(table["subject_id"].dropna())
-    return TrialData(visits, med_table, ae_table, report.frame(), tuple(sorted(subjects)),
+    table = report.frame()
+    _warn_unitless(table)
+    return TrialData(visits, med_table, ae_table, table, tuple(sorted(subjects)),
                      info.reset_index(drop=True))
+
+
+def _warn_unitless(report: pd.DataFrame) -> None:
+    """One warning naming the parameters whose records had no unit and were read in the
+    column's canonical unit: a guess the data should confirm, never a silent one."""
+    lines = report[report["detail"].str.startswith("no unit given").fillna(False)]
+    if lines.empty:
+        return
+    shown = ", ".join(f"{p} ({c}, {n} records)" for p, c, n in zip(
+        lines["parameter"], lines["column"], lines["records"], strict=True))
+    warnings.warn(f"CDISC records without a unit were read in the canonical unit: {shown}; "
+                  "check the units (the report lists them)", EndpointsWarning, stacklevel=3)
