@@ -126,6 +126,20 @@ class Medications:
         np.maximum.at(top, code, rate)
         return np.where(first <= last, top, np.nan)
 
+    def steroid_steps(self, first: np.ndarray, last: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The steps of each subject's daily steroid dose over days `first` .. `last`
+        (per-subject arrays): (subject code, day the step starts, dose from that day),
+        one step at `first` and one at each record start or end inside the span."""
+        n = len(first)
+        steroid = self.steroid_rate > 0
+        rec_code = np.r_[self.code[steroid], self.code[steroid]]
+        rec_day = np.r_[self.start[steroid], self.stop[steroid]]
+        inside = (rec_day > first[rec_code]) & (rec_day <= last[rec_code])
+        code = np.r_[np.arange(n), rec_code[inside]]
+        day = np.r_[first, rec_day[inside]]
+        return code, day, self.steroid_rate_on(code, day)
+
     def steroid_total(self, n_subjects: int, first: int, last: int,
                       routes: tuple[str, ...] = ()) -> np.ndarray:
         """Per subject: prednisone-equivalent mg over days first .. last (inclusive);

@@ -21,12 +21,15 @@ for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
 from .at import At  # noqa: E402  (the node types, for `from endpoints.nodes import ...`)
+from .bilag_improved import BilagImproved  # noqa: E402
 from .compare import Compare  # noqa: E402
 from .confirmed import Confirmed  # noqa: E402
 from .daily_dose import DailyDose  # noqa: E402
 from .ever import Ever, Never  # noqa: E402
 from .logic import AllOf, AnyOf  # noqa: E402
+from .negation import Not  # noqa: E402
 from .new_bilag import NewBilag  # noqa: E402
+from .new_items import NewItems  # noqa: E402
 from .started import Started  # noqa: E402
 from .sustained import Sustained  # noqa: E402
 from .throughout import Throughout  # noqa: E402
@@ -59,6 +62,7 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "At",
+    "BilagImproved",
     "Compare",
     "Confirmed",
     "Context",
@@ -67,7 +71,9 @@ __all__ = [
     "Ever",
     "Never",
     "NewBilag",
+    "NewItems",
     "Node",
+    "Not",
     "Outcome",
     "Started",
     "Sustained",

@@ -27,8 +27,9 @@ class Compare(Node):
     baseline / reference value), minus the ``change_from`` value if given; the threshold
     is ``value``, times the ``of`` value if given, or times the value of another column
     ``than`` at the same visit (a reference limit such as ``c3_lln``; ``value`` is then
-    1 unless given). Both sides are compared in decimal terms: ``round(lhs - rhs, 9)
-    <op> 0``.
+    1 unless given), or at the subject's baseline or reference visit with ``than_at``
+    (a value recorded once, such as the pre-flare eGFR ``egfr_preflare``). Both sides are
+    compared in decimal terms: ``round(lhs - rhs, 9) <op> 0``.
 
     Examples
     --------
@@ -38,6 +39,9 @@ class Compare(Node):
     'sledai change from baseline <= -4'
     >>> Compare(variable="c3", op="<", than="c3_lln").describe()
     'c3 < c3_lln'
+    >>> Compare(variable="egfr", op=">=", value=0.8, than="egfr_preflare",
+    ...         than_at="reference").describe()
+    'egfr >= 80% of reference egfr_preflare'
     """
 
     key: ClassVar[str] = "variable"
@@ -49,6 +53,7 @@ class Compare(Node):
     change_from: Against | None = None
     of: Against | None = None
     than: str | None = None
+    than_at: Literal["visit", "baseline", "reference"] = "visit"
 
     _variable = field_validator("variable")(clinical)
 
@@ -61,9 +66,10 @@ class Compare(Node):
     def _one_relation(self) -> Compare:
         if sum(x is not None for x in (self.change_from, self.of, self.than)) > 1:
             raise ValueError("use one of change_from, of and than")
-        if self.at != "visit" and (self.change_from or self.of or self.than):
-            raise ValueError("change_from / of / than compare the visit value: leave `at` "
-                             "as visit")
+        if self.at != "visit" and (self.change_from or self.of):
+            raise ValueError("change_from / of compare the visit value: leave `at` as visit")
+        if self.than_at != "visit" and self.than is None:
+            raise ValueError("than_at says where the `than` column is read: give than")
         if self.value is None and self.than is None:
             raise ValueError("value is required (unless the threshold is another column, "
                              "than)")
@@ -75,9 +81,9 @@ class Compare(Node):
         return 1.0 if self.value is None else self.value
 
     def columns(self, *, at_visit: bool = False) -> tuple[str, ...]:
-        if at_visit and self.at != "visit":
-            return ()
-        return (self.variable,) if self.than is None else (self.variable, self.than)
+        own = (self.variable,) if not at_visit or self.at == "visit" else ()
+        than = (self.than,) if self.than and (not at_visit or self.than_at == "visit") else ()
+        return own + than
 
     def describe(self) -> str:
         if self.label:
@@ -89,7 +95,8 @@ class Compare(Node):
         if self.of:
             threshold = f"{self.factor * 100:g}% of {self.of}"
         elif self.than:
-            threshold = self.than if self.factor == 1 else f"{self.factor * 100:g}% of {self.than}"
+            than = self.than if self.than_at == "visit" else f"{self.than_at} {self.than}"
+            threshold = than if self.factor == 1 else f"{self.factor * 100:g}% of {than}"
         return f"{subject} {self.op} {threshold}"
 
     def evaluate(self, ctx: Context) -> Outcome:
@@ -123,8 +130,9 @@ class Compare(Node):
                 inputs.append((other, f"{self.of} {self.variable}"))
                 rhs = self.factor * other
             elif self.than:
-                other = ctx.read(self.than, "visit")
-                inputs.append((other, self.than))
+                other = ctx.read(self.than, self.than_at)
+                inputs.append((other, self.than if self.than_at == "visit" else
+                               f"{self.than_at} {self.than}"))
                 rhs = self.factor * other
             diff = rounded(lhs - rhs)
         unknown = np.isnan(diff)

@@ -26,7 +26,31 @@ from .base import Context, Node, Outcome
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
-class NewBilag(Node):
+class BilagDomains(Node):
+    """Base of the nodes that read BILAG-2004 grades domain by domain: the ``domains``
+    read (all nine by default) and the ``against`` grade they compare with."""
+
+    against: Literal["baseline", "reference", "previous"] = "baseline"
+    domains: tuple[str, ...] = BILAG_DOMAINS
+
+    @model_validator(mode="after")
+    def _known_domains(self) -> BilagDomains:
+        unknown = set(self.domains) - set(BILAG_DOMAINS)
+        if unknown:
+            raise ValueError(f"unknown BILAG domains {sorted(unknown)}; known: {BILAG_DOMAINS}")
+        return self
+
+    def columns(self, *, at_visit: bool = False) -> tuple[str, ...]:
+        return tuple(f"bilag_{d}" for d in self.domains)
+
+    def domains_read(self) -> str:
+        """``" (domains: ...)"`` when not all nine are read, else ``""``."""
+        if set(self.domains) == set(BILAG_DOMAINS):
+            return ""
+        return " (domains: " + ", ".join(self.domains) + ")"
+
+
+class NewBilag(BilagDomains):
     """Count the BILAG domains with a *new* grade at the visit and compare the count.
 
     With several `grades`, a domain counts once if new in any of them. With missing
@@ -42,30 +66,15 @@ class NewBilag(Node):
     key: ClassVar[str] = "new_bilag"
 
     new_bilag: tuple[Literal["A", "B"], ...] = Field(min_length=1)
-    against: Literal["baseline", "reference", "previous"] = "baseline"
-    domains: tuple[str, ...] = BILAG_DOMAINS
     op: Literal["<", "<=", ">", ">="]
     count: int = Field(ge=0)
-
-    @model_validator(mode="after")
-    def _known_domains(self) -> NewBilag:
-        unknown = set(self.domains) - set(BILAG_DOMAINS)
-        if unknown:
-            raise ValueError(f"unknown BILAG domains {sorted(unknown)}; known: {BILAG_DOMAINS}")
-        return self
-
-    def columns(self, *, at_visit: bool = False) -> tuple[str, ...]:
-        return tuple(f"bilag_{d}" for d in self.domains)
 
     def describe(self) -> str:
         grades = "/".join(self.new_bilag)
         return self.label or f"new BILAG {grades} domains vs {self.against} {self.op} {self.count}"
 
     def explain(self) -> str:
-        plain = self.model_copy(update={"label": None}).describe()
-        if set(self.domains) != set(BILAG_DOMAINS):
-            plain += " (domains: " + ", ".join(self.domains) + ")"
-        return plain
+        return self.model_copy(update={"label": None}).describe() + self.domains_read()
 
     def counts(self, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
         """Per item: (domains known new, domains possibly new)."""
