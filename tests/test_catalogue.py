@@ -132,7 +132,7 @@ def test_every_criterion_field_of_the_vocabulary_can_name_an_entry():
     from endpoints.nodes import NODES
 
     def holds_criteria(model) -> set[str]:
-        return {name for name, field in model.model_fields.items()
+        return {field.alias or name for name, field in model.model_fields.items()
                 if "Criterion" in str(field.annotation) or "Compare" in str(field.annotation)}
 
     fields = set().union(*(holds_criteria(m) for m in (*NODES.values(), *_KINDS, Category)))
@@ -153,3 +153,20 @@ def test_sri_entries_differ_only_in_the_sledai_reduction():
                                         "timepoints": ["w"]}])
     assert "sri5" in trial.criteria  # named inside an `all`
     assert ep.score(visits, trial).result.tolist() == [True]
+
+
+@pytest.mark.parametrize("name", ep.list_definitions())
+def test_every_entry_scores_the_same_named_in_a_trial_file(name):
+    """A trial file names an entry (and the entries it names in turn, as a mild flare
+    names the severe one) exactly as compare_definitions scores it."""
+    entry = ep.get_definition(name)
+    visits = ep.simulate("NCT03917797", n_per_arm=8, seed=3)
+    endpoint = {"kind": entry.kind, "name": "x", "timepoints": ["month 12"],
+                ("event" if entry.kind == "event" else "criteria"): name}
+    trial = TrialDefinition(id="T", title="", endpoints=[endpoint],
+                            timepoints=[{"label": "month 12", "day": 365, "window": 28}])
+    named = ep.score(visits, trial)
+    compared = ep.compare_definitions(visits, [name], day=365, window=28,
+                                      label="month 12")
+    pd.testing.assert_series_equal(named.result, compared.result)
+    pd.testing.assert_series_equal(named.reason, compared.reason)

@@ -38,14 +38,15 @@ from ..nodes import Criterion
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$|^[a-z][a-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"^\{([a-z_][a-z0-9_]*)\}$")
+_INNER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 class Parameter(Model):
     """A value the sources disagree on: the default (the primary publication's) and
     the alternatives, each with where it comes from."""
 
-    default: float
-    alternatives: tuple[float, ...] = ()
+    default: float | str
+    alternatives: tuple[float | str, ...] = ()
     description: str = ""
     source: str = ""
 
@@ -65,7 +66,7 @@ class Definition(Model):
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     template: dict[str, Any] | str = Field(default_factory=dict, exclude=True, repr=False)
 
-    def with_parameters(self, **values: float) -> Definition:
+    def with_parameters(self, **values: float | str) -> Definition:
         """The definition with other values of its parameters.
 
         Raises
@@ -82,7 +83,7 @@ class Definition(Model):
                                                               self.name)})
 
 
-def _filled(template: Any, values: dict[str, float]) -> Any:
+def _filled(template: Any, values: dict[str, float | str]) -> Any:
     """`template` with every ``"{name}"`` string replaced by the value of `name`."""
     if isinstance(template, dict):
         return {k: _filled(v, values) for k, v in template.items()}
@@ -94,10 +95,17 @@ def _filled(template: Any, values: dict[str, float]) -> Any:
             if found.group(1) not in values:
                 raise DefinitionError(f"placeholder {template!r} names no parameter")
             return values[found.group(1)]
+        # a label may name parameters inside its text: "prednisolone {prednisone_op} 5"
+        return _INNER.sub(lambda m: _text(values[m.group(1)]) if m.group(1) in values
+                          else m.group(0), template)
     return template
 
 
-def _criterion(template, values: dict[str, float], name: str):
+def _text(value: float | str) -> str:
+    return f"{value:g}" if isinstance(value, float | int) else str(value)
+
+
+def _criterion(template, values: dict[str, float | str], name: str):
     from pydantic import TypeAdapter
 
     try:
@@ -142,7 +150,7 @@ def list_definitions() -> list[str]:
     return sorted(_catalogue())
 
 
-def get_definition(name: str, **parameters: float) -> Definition:
+def get_definition(name: str, **parameters: float | str) -> Definition:
     """A definition of the catalogue by name, with other parameter values if given.
 
     Raises
@@ -163,7 +171,7 @@ def get_definition(name: str, **parameters: float) -> Definition:
 #: checks that every node's criterion field is listed)
 CRITERION_FIELDS = frozenset({"criteria", "unless", "event", "applies_if", "all", "any",
                               "criterion", "ever", "never", "throughout", "confirmed",
-                              "sustained"})
+                              "sustained", "not"})
 
 
 def referenced(data: Any) -> dict[str, Any]:
@@ -190,5 +198,10 @@ def referenced(data: Any) -> dict[str, Any]:
             walk(named, True)
         for key in ("endpoints",):
             walk(data.get(key), False)
+    done: set[str] = set()
+    while names - done:  # entries that name other entries (a mild flare is not severe)
+        for name in sorted(names - done):
+            done.add(name)
+            walk(_catalogue()[name].criteria, True)
     return {n: json.loads(_catalogue()[n].criteria.model_dump_json(exclude_defaults=True))
             for n in sorted(names)}
