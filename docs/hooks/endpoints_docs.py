@@ -5,6 +5,9 @@ Registered in ``mkdocs.yml`` under ``hooks:``; no plugin beyond mkdocs is needed
 - One page per built-in trial (``trials/<ID>.md``) and a trial index, generated from
   the registry (``ep.list_trials()`` / ``ep.get_trial()``) and added to the nav in
   place of the ``Trials: trials/index.md`` entry.
+- The catalogue of published definitions (``definitions.md``), generated from
+  ``ep.list_definitions()`` / ``ep.get_definition()``: citation, quoted text, criteria,
+  parameters and notes of every entry.
 - API reference pages for the optional modules (``endpoints.summary`` ...) that import
   at build time, appended to the ``API reference`` section. A module that is absent or
   does not import is skipped with an INFO line in the build log.
@@ -33,6 +36,7 @@ from endpoints import definitions as d
 log = logging.getLogger("mkdocs.hooks.endpoints_docs")
 
 TRIALS_DIR = "trials"
+DEFINITIONS_PAGE = "definitions.md"
 #: modules documented when they import (written alongside the core; order = nav order)
 OPTIONAL_MODULES = (
     "endpoints.summary",
@@ -76,6 +80,7 @@ def on_config(config):
 def on_files(files, config):
     """Add the generated trial pages and optional API reference pages."""
     files.append(File.generated(config, f"{TRIALS_DIR}/index.md", content=trial_index()))
+    files.append(File.generated(config, DEFINITIONS_PAGE, content=definitions_page()))
     for tid in ep.list_trials():
         files.append(File.generated(config, f"{TRIALS_DIR}/{tid}.md",
                                     content=trial_page(ep.get_trial(tid))))
@@ -246,6 +251,50 @@ def trial_index() -> str:
         "object to `ep.score` directly.",
         "",
     ]
+    return "\n".join(lines)
+
+
+def definitions_page() -> str:
+    """The catalogue of published definitions, one section per entry."""
+    names = ep.list_definitions()
+    named = {n: ep.get_definition(n).criteria for n in names}
+    lines = [
+        "# Published definitions",
+        "",
+        "The catalogue of standard lupus and lupus nephritis definitions (SPEC section 8), "
+        "generated from `ep.list_definitions()` / `ep.get_definition(name)` when the "
+        "documentation is built. Each entry is data (`src/endpoints/catalogue/*.toml`) "
+        "with its citation, the text it follows, its criteria, the values the sources "
+        "disagree on as parameters (`ep.get_definition(name, **values)`), and notes on "
+        "every reading. A trial file names an entry wherever a criterion may stand; "
+        "`ep.compare_definitions` scores several on one dataset. The research behind the "
+        "entries is in [Catalogue sources](catalogue.md).",
+        "",
+        "| Name | Definition | Kind |",
+        "|---|---|---|",
+    ]
+    for name in names:
+        entry = ep.get_definition(name)
+        lines.append(f"| [{code(name)}](#{anchor('definition', name)}) | "
+                     f"{text(entry.title)} | {entry.kind} |")
+    for name in names:
+        entry = ep.get_definition(name)
+        lines += ["", f"## {code(name)} {{#{anchor('definition', name)}}}", "",
+                  # where a criterion that names this entry links to
+                  f'<a id="{anchor("criterion", name)}"></a>', "",
+                  f"**{text(entry.title)}** ({entry.kind}).", "",
+                  f"Source: {text(entry.citation)}" + (f" <{entry.url}>" if entry.url else ""),
+                  "", f"> {text(entry.quote)}", "", "Criteria:", ""]
+        lines += render(entry.criteria, named, expand=False)
+        if entry.parameters:
+            lines += ["", "| Parameter | Default | Alternatives | Source |", "|---|---|---|---|"]
+            for pname, p in entry.parameters.items():
+                alternatives = ", ".join(code(a) for a in p.alternatives) or "-"
+                lines.append(f"| {code(pname)} | {code(p.default)} | {alternatives} | "
+                             f"{text(p.source or p.description)} |")
+        if entry.notes:
+            lines += ["", "Notes:", ""] + [f"- {text(note)}" for note in entry.notes]
+    lines.append("")
     return "\n".join(lines)
 
 
