@@ -213,3 +213,190 @@ def test_plots_take_the_definition_of_an_unregistered_trial(visits, results, tmp
     assert_png(plots.event_chart(visits, renamed, trial=custom), tmp_path, "e.png")
     assert_png(plots.response_over_time(results, visits, "treatment_failure", trial=MSC_ROLE),
                tmp_path, "id.png")
+
+
+# definition_agreement: three definitions, given in this (not alphabetical) order, on
+# eight subjects; True responder, False non-responder, None not evaluable.
+DEFINITIONS = ["z.crr", "x.cr", "y.pr"]
+AGREEMENT = {  # subject: (arm, results under z.crr, x.cr, y.pr)
+    "s1": ("MSC", (True, True, True)),  # all responder
+    "s2": ("Placebo", (False, False, False)),  # all non-responder
+    "s3": ("MSC", (True, False, True)),  # discordant
+    "s4": ("MSC", (None, True, False)),  # discordant (and not evaluable under z.crr)
+    "s5": ("MSC", (None, None, None)),  # evaluable under none
+    "s6": ("Placebo", (False, None, False)),  # all (evaluable) non-responder
+    "s7": ("Placebo", (True, False, True)),  # discordant, the same pattern as s3
+    "s0": ("Placebo", (False, True, False)),  # discordant (its ID sorts first)
+}
+Z95 = 1.959963984540054
+
+
+@pytest.fixture()
+def agreement() -> pd.DataFrame:
+    """A compare_definitions-style table, rows in scrambled order."""
+    rows = [(s, d, r) for s, (_, rs) in AGREEMENT.items()
+            for d, r in zip(DEFINITIONS, rs, strict=True)]
+    rows = [rows[i] for i in np.random.default_rng(3).permutation(len(rows))]
+    return pd.DataFrame({
+        "trial_id": "DEFINITIONS", "subject_id": [r[0] for r in rows],
+        "endpoint": [r[1] for r in rows], "timepoint": "day 364",
+        "day": pd.array([364] * len(rows), dtype="Int64"),
+        "result": pd.array([r[2] for r in rows], dtype="boolean"),
+        "category": pd.NA, "value": pd.NA, "reason": pd.NA})
+
+
+@pytest.fixture()
+def agreement_visits() -> pd.DataFrame:
+    return pd.DataFrame({"subject_id": list(AGREEMENT), "day": 0,
+                         "arm": [arm for arm, _ in AGREEMENT.values()]})
+
+
+def wilson(responders: int, n: int) -> tuple[float, float]:
+    """The Wilson score interval, written out."""
+    p, z2 = responders / n, Z95**2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def errorbars(ax) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """label -> x, y, lower and upper ends of the error bars drawn."""
+    out = {}
+    for container in ax.containers:
+        x, y = container.lines[0].get_xdata(), container.lines[0].get_ydata()
+        segments = np.array(container.lines[2][0].get_segments())  # (points, 2 ends, xy)
+        assert np.allclose(segments[:, 0, 0], x) and np.allclose(segments[:, 1, 0], x)
+        out[container.get_label()] = (np.asarray(x, float), np.asarray(y, float),
+                                      segments[:, :, 1].min(1), segments[:, :, 1].max(1))
+    return out
+
+
+def test_definition_agreement_grid(agreement, agreement_visits, tmp_path):
+    before, visits_before = agreement.copy(), agreement_visits.copy()
+    fig = plots.definition_agreement(agreement, agreement_visits, definitions=DEFINITIONS)
+    assert_png(fig, tmp_path)
+    pd.testing.assert_frame_equal(agreement, before)
+    pd.testing.assert_frame_equal(agreement_visits, visits_before)
+    grid_ax, rate_ax = fig.axes
+    (image,) = grid_ax.images
+    # discordant subjects first (same pattern adjacent: s3 and s7; responder before
+    # non-responder before not evaluable, definition by definition, before the ID), then
+    # all responder, all non-responder, none evaluable; codes 1 responder,
+    # 0 non-responder, -1 not evaluable
+    assert [t.get_text() for t in grid_ax.get_yticklabels()] == [
+        "s3", "s7", "s0", "s4", "s1", "s2", "s6", "s5"]
+    assert np.asarray(image.get_array()).tolist() == [
+        [1, 0, 1], [1, 0, 1], [0, 1, 0], [-1, 1, 0],
+        [1, 1, 1],
+        [0, 0, 0], [0, -1, 0],
+        [-1, -1, -1]]
+    assert [t.get_text() for t in grid_ax.get_xticklabels()] == DEFINITIONS
+    assert [t.get_text() for t in rate_ax.get_xticklabels()] == DEFINITIONS
+    # each code gets its own colour, the one the legend shows
+    legend = grid_ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "responder", "non-responder", "not evaluable"]
+    swatches = [matplotlib.colors.to_rgba(p.get_facecolor()) for p in legend.get_patches()]
+    drawn = [matplotlib.colors.to_rgba(image.cmap(image.norm(code))) for code in (1, 0, -1)]
+    assert drawn == swatches and len(set(drawn)) == 3
+    blocks = [t.get_text() for t in grid_ax.texts]
+    assert blocks == ["discordant\n(n=4)", "all responder\n(n=1)",
+                      "all non-responder\n(n=2)", "none evaluable\n(n=1)"]
+    assert [t.get_position()[1] for t in grid_ax.texts] == [1.5, 4.0, 5.5, 7.0]
+    assert "day 364" in fig.get_suptitle()
+
+
+def test_definition_agreement_rates_by_arm(agreement, agreement_visits):
+    fig = plots.definition_agreement(agreement, agreement_visits, definitions=DEFINITIONS)
+    drawn = errorbars(fig.axes[1])
+    assert list(drawn) == ["MSC", "Placebo"]
+    # responders / evaluable under z.crr, x.cr, y.pr, counted by hand from AGREEMENT
+    expected = {"MSC": [(2, 2), (2, 3), (2, 3)], "Placebo": [(1, 4), (1, 3), (1, 4)]}
+    for arm, counts in expected.items():
+        x, y, low, high = drawn[arm]
+        assert np.round(x).tolist() == [0.0, 1.0, 2.0]
+        assert y == pytest.approx([r / n for r, n in counts])
+        intervals = np.array([wilson(r, n) for r, n in counts])
+        assert low == pytest.approx(intervals[:, 0]) and high == pytest.approx(intervals[:, 1])
+    assert (drawn["MSC"][0] < drawn["Placebo"][0]).all()  # arms side by side
+    assert drawn["MSC"][3][0] == pytest.approx(1.0)  # 2/2: the interval reaches 1
+    legend = fig.axes[1].get_legend()
+    assert legend.get_title().get_text().startswith("arm")
+
+
+def test_definition_agreement_without_visits_for_chosen_definitions(agreement):
+    fig = plots.definition_agreement(agreement, definitions=["y.pr", "z.crr"])
+    grid_ax, rate_ax = fig.axes
+    assert [t.get_text() for t in grid_ax.get_xticklabels()] == ["y.pr", "z.crr"]
+    # y.pr and z.crr agree on everyone but s4 (non-responder under y.pr, not evaluable
+    # under z.crr): no discordant block; s4's pattern sorts after the complete ones
+    assert [t.get_text() for t in grid_ax.get_yticklabels()] == [
+        "s1", "s3", "s7", "s0", "s2", "s6", "s4", "s5"]
+    assert np.asarray(grid_ax.images[0].get_array()).tolist() == [
+        [1, 1], [1, 1], [1, 1], [0, 0], [0, 0], [0, 0], [0, -1], [-1, -1]]
+    assert [t.get_text() for t in grid_ax.texts] == [
+        "all responder\n(n=3)", "all non-responder\n(n=4)", "none evaluable\n(n=1)"]
+    drawn = errorbars(rate_ax)
+    assert list(drawn) == ["all subjects"]
+    x, y, low, high = drawn["all subjects"]
+    assert x.tolist() == [0.0, 1.0]
+    assert y == pytest.approx([3 / 7, 3 / 6])
+    intervals = np.array([wilson(3, 7), wilson(3, 6)])
+    assert low == pytest.approx(intervals[:, 0]) and high == pytest.approx(intervals[:, 1])
+
+
+def test_definition_agreement_many_subjects_have_no_subject_labels():
+    # 50 subjects: p calls the first 20 responders, q the first 30; subject 45 is not
+    # evaluable under q -> discordant 20..29, responders 0..19, non-responders the rest
+    ids = [f"S{i:02d}" for i in range(50)]
+    table = pd.DataFrame({
+        "trial_id": "DEFINITIONS", "subject_id": ids * 2,
+        "endpoint": ["p"] * 50 + ["q"] * 50, "timepoint": "day 168", "day": 168,
+        "result": pd.array([i < 20 for i in range(50)]
+                           + [None if i == 45 else i < 30 for i in range(50)], dtype="boolean"),
+        "category": None, "value": None, "reason": None})
+    fig = plots.definition_agreement(table)
+    grid_ax = fig.axes[0]
+    assert len(grid_ax.get_yticks()) == 0 and grid_ax.get_ylabel() == "Subjects (n=50)"
+    codes = np.asarray(grid_ax.images[0].get_array())
+    assert codes.shape == (50, 2)
+    assert codes[:10].tolist() == [[0, 1]] * 10
+    assert codes[10:30].tolist() == [[1, 1]] * 20
+    assert codes[30:].tolist() == [[0, 0]] * 19 + [[0, -1]]
+    assert [t.get_text() for t in grid_ax.texts] == [
+        "discordant\n(n=10)", "all responder\n(n=20)", "all non-responder\n(n=20)"]
+
+
+def test_definition_agreement_rejects_tables_it_cannot_draw(agreement):
+    with pytest.raises(ep.InputError, match="one timepoint"):
+        plots.definition_agreement(pd.concat(
+            [agreement, agreement.assign(timepoint="day 168", day=168)], ignore_index=True))
+    with pytest.raises(ep.InputError, match="twice"):
+        plots.definition_agreement(pd.concat([agreement, agreement.iloc[:1]]))
+    with pytest.raises(ep.InputError, match="no rows"):
+        plots.definition_agreement(agreement.iloc[:0])
+    with pytest.raises(ep.InputError, match="result"):
+        plots.definition_agreement(agreement.drop(columns="result"))
+    with pytest.raises(ep.InputError, match="site"):
+        plots.definition_agreement(agreement, pd.DataFrame({"subject_id": ["s1"]}), by="site")
+    for wrong in (["x.cr", "w.cr"], ["x.cr", "x.cr"], []):
+        with pytest.raises(ep.InputError, match="definitions="):
+            plots.definition_agreement(agreement, definitions=wrong)
+
+
+def test_definition_agreement_is_exported_and_draws_compare_definitions(tmp_path):
+    assert ep.definition_agreement is plots.definition_agreement
+    assert "definition_agreement" in ep.__all__
+    visits = pd.DataFrame({"subject_id": ["a", "a", "b", "b"], "day": [0, 168] * 2,
+                           "upcr": [3.0, 0.4, 3.0, 1.2], "egfr": [90.0, 78.0, 90.0, 90.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ep.EndpointsWarning)
+        table = ep.compare_definitions(visits, ["kdigo_2021.cr", "kdigo_2021.pr"], day=168)
+    fig = ep.definition_agreement(table)
+    assert_png(fig, tmp_path)
+    # by default the definitions in the table's order (compare_definitions': as given)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
+        "kdigo_2021.cr", "kdigo_2021.pr"]
+    # a: CR and PR; b: PR only (UPCR 1.2 is not < 0.5) -> b is discordant, first
+    assert np.asarray(fig.axes[0].images[0].get_array()).tolist() == [[0, 1], [1, 1]]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["b", "a"]

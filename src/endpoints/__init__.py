@@ -7,6 +7,8 @@ Examples
 ['NCT02633163', 'NCT03580291', 'NCT03673748', 'NCT03917797']
 """
 
+from typing import TYPE_CHECKING
+
 from .adam import to_adam
 from .catalogue import get_definition, list_definitions
 from .cdisc import TrialData, read_adam, read_sdtm
@@ -37,6 +39,9 @@ from .simulate import simulate
 from .summary import summarize
 from .xpt import write_xpt
 
+if TYPE_CHECKING:  # the figures import matplotlib: loaded on first use, by __getattr__
+    from .plots import definition_agreement
+
 __all__ = [
     "SLEDAI_2K_ITEMS",
     "DefinitionError",
@@ -54,6 +59,7 @@ __all__ = [
     "compute_egfr_schwartz",
     "compute_sledai_2k",
     "concordance",
+    "definition_agreement",
     "flare_events",
     "get_definition",
     "get_trial",
@@ -72,3 +78,11 @@ __all__ = [
     "write_xpt",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name == "definition_agreement":  # without importing matplotlib with endpoints
+        from .plots import definition_agreement
+
+        return definition_agreement
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

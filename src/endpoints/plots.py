@@ -14,6 +14,9 @@ let Jupyter display it.
   (:func:`endpoints.flare_events`) and treatment failures (from a result table).
 - :func:`steroid_dose` — median prednisone dose and interquartile band over study day by
   group.
+- :func:`definition_agreement` — where published definitions disagree on the same
+  subjects (a :func:`endpoints.compare_definitions` table): a subject x definition grid
+  and the responder rate under each definition, with 95% Wilson intervals.
 """
 
 from __future__ import annotations
@@ -23,13 +26,18 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
 
 from . import registry
+from .comparison import concordance
 from .definitions import TrialDefinition
 from .errors import EndpointsError, InputError
 from .listings import flare_events
+from .results import check_results
 from .summary import NO_GROUP, _groups, summarize
 
 #: flare kind of :func:`endpoints.flare_events` -> (marker, colour)
@@ -43,6 +51,14 @@ FLARE_MARKERS = {
 FAILURE_MARKERS = ("X", "P", "*", "v", "^")
 MAX_SUBJECT_LABELS = 40
 ALL = "all subjects"
+#: cells of :func:`definition_agreement`'s grid: code -> (label, colour)
+AGREEMENT_CELLS = {
+    1: ("responder", "#2166ac"),
+    0: ("non-responder", "#f4a582"),
+    -1: ("not evaluable", "#d9d9d9"),
+}
+#: row blocks of :func:`definition_agreement`'s grid, top to bottom
+AGREEMENT_BLOCKS = ("discordant", "all responder", "all non-responder", "none evaluable")
 
 
 def response_over_time(
@@ -351,6 +367,177 @@ def steroid_dose(
     return fig
 
 
+def definition_agreement(
+    table: pd.DataFrame,
+    visits: pd.DataFrame | None = None,
+    *,
+    by: str = "arm",
+    definitions: Sequence[str] | None = None,
+) -> Figure:
+    """Plot where definitions disagree: a subject x definition grid and the rates.
+
+    Panel (a) has one row per subject and one column per definition, each cell coloured
+    by the subject's result (:data:`AGREEMENT_CELLS`: responder, non-responder, not
+    evaluable for ``<NA>``). Rows come in blocks (:data:`AGREEMENT_BLOCKS`), top to
+    bottom: the *discordant* subjects, whom some definitions call responders and others
+    not (among the definitions they are evaluable under), then the subjects all
+    evaluable definitions call responders, then non-responders, then those evaluable
+    under none. Within a block, subjects with the
+    same pattern of results are adjacent (responder before non-responder before not
+    evaluable, definition by definition), then sorted by ID. Subject IDs label the rows
+    up to :data:`MAX_SUBJECT_LABELS` subjects.
+
+    Panel (b) has the responder rate under each definition among the subjects evaluable
+    under it (the ``"rates"`` of :func:`endpoints.concordance`, not imputed), with its
+    95% Wilson score interval, by group of `visits` when given.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Result table of :func:`endpoints.compare_definitions` (one timepoint; endpoint =
+        definition name).
+    visits : DataFrame, optional
+        The scored visit table, for responder rates by group; None for all subjects.
+    by : str, default "arm"
+        Grouping column of `visits`.
+    definitions : sequence of str, optional
+        The definitions to draw, in this order; default: every definition of `table`, in
+        the order they first appear (:func:`~endpoints.compare_definitions`' order).
+
+    Returns
+    -------
+    Figure
+        Two axes: (a) the grid, an image whose data are the cell codes (subjects x
+        definitions), with a legend of the cells; (b) one errorbar series per group,
+        labelled with the group (``"all subjects"`` without `visits`).
+
+    Raises
+    ------
+    InputError
+        If `table` is not a result table, has no rows, more than one timepoint or a
+        subject twice under one definition, if `definitions` names one it does not have
+        (or one twice), or if `visits` lacks ``subject_id`` or `by`.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"trial_id": "DEFINITIONS", "subject_id": list("aabbcc"),
+    ...     "endpoint": ["x", "y"] * 3, "timepoint": "day 364", "day": 364,
+    ...     "result": pd.array([True, True, True, False, False, None], dtype="boolean"),
+    ...     "category": None, "value": None, "reason": None})
+    >>> fig = definition_agreement(table)
+    >>> fig.axes[0].images[0].get_array().tolist()  # b disagrees: first
+    [[1, 0], [1, 1], [0, -1]]
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['b', 'a', 'c']
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    results = check_results(table)
+    if results.empty:
+        raise InputError("(results)", "no rows to plot")
+    timepoints = results["timepoint"].dropna().unique()
+    if len(timepoints) > 1:
+        raise InputError("timepoint", f"one timepoint expected (ep.compare_definitions' "
+                                      f"table), got {sorted(timepoints)}")
+    if results.duplicated(["subject_id", "endpoint"]).any():
+        raise InputError("(results)", "a subject appears twice under one definition")
+    names = list(dict.fromkeys(results["endpoint"].dropna()))
+    if definitions is not None:
+        wanted = [str(d) for d in definitions]
+        unknown = [d for d in wanted if d not in names]
+        if unknown or not wanted or len(set(wanted)) != len(wanted):
+            raise InputError("definitions=", f"give distinct definitions of the table, got "
+                                             f"{wanted}; the table has {names}")
+        names = wanted
+        results = results[results["endpoint"].isin(names)]
+    codes = pd.Series(np.where(results["result"].isna(), -1,
+                               results["result"].fillna(False).astype(int)),
+                      index=results.index)
+    grid = (pd.DataFrame({"subject_id": results["subject_id"], "endpoint": results["endpoint"],
+                          "code": codes})
+            .dropna(subset=["subject_id", "endpoint"])
+            .pivot(index="subject_id", columns="endpoint", values="code")
+            .reindex(columns=names).fillna(-1).astype(int))
+    block = _agreement_blocks(grid.to_numpy())
+    # within a block: responder (rank 0), non-responder (1), not evaluable (2), column by
+    # column, then subject ID
+    rank = np.where(grid.to_numpy() == -1, 2, 1 - grid.to_numpy())
+    order = np.lexsort([grid.index.to_numpy(dtype=str), *rank.T[::-1], block])
+    grid, block = grid.iloc[order], block[order]
+    counts = dict(zip(AGREEMENT_BLOCKS, np.bincount(block, minlength=len(AGREEMENT_BLOCKS)),
+                      strict=True))
+
+    rates = concordance(results, visits, by=by)["rates"]
+    if visits is None:
+        rates[by], groups = ALL, [ALL]
+    else:
+        groups = _ordered(rates[by])
+    n, k = len(grid), len(names)
+    x = np.arange(k, dtype=float)
+
+    height = min(max(3.0, 0.16 * n + 1.5), 6.5)
+    fig = Figure(figsize=(max(6.5, 1.1 * k + 4.0), height + 3.2), layout="constrained")
+    grid_ax, rate_ax = fig.subplots(2, 1, height_ratios=[height, 3.2])
+
+    cells = list(AGREEMENT_CELLS)  # 1, 0, -1
+    cmap = ListedColormap([AGREEMENT_CELLS[c][1] for c in sorted(cells)])
+    norm = BoundaryNorm(np.arange(min(cells) - 0.5, max(cells) + 1), cmap.N)
+    grid_ax.imshow(grid.to_numpy(), cmap=cmap, norm=norm, aspect="auto",
+                   interpolation="nearest")
+    for edge in x[1:] - 0.5:
+        grid_ax.axvline(edge, color="white", linewidth=2)
+    grid_ax.set_xticks(x, names, rotation=30, ha="left")
+    grid_ax.xaxis.tick_top()
+    if n <= MAX_SUBJECT_LABELS:
+        grid_ax.set_yticks(np.arange(n), list(grid.index), fontsize=8)
+        grid_ax.set_ylabel("Subject")
+    else:
+        grid_ax.set_yticks([])
+        grid_ax.set_ylabel(f"Subjects (n={n})")
+    right = blended_transform_factory(grid_ax.transAxes, grid_ax.transData)
+    start = 0
+    for i, name in enumerate(AGREEMENT_BLOCKS):
+        size = int(counts[name])
+        if size:
+            if start:
+                grid_ax.axhline(start - 0.5, color="black", linewidth=1.2)
+            grid_ax.text(1.02, start + (size - 1) / 2, f"{name}\n(n={size})", transform=right,
+                         va="center", ha="left", fontsize=8,
+                         fontweight="bold" if i == 0 else "normal")
+        start += size
+    grid_ax.legend([Patch(color=colour) for _, colour in AGREEMENT_CELLS.values()],
+                   [label for label, _ in AGREEMENT_CELLS.values()], loc="upper left",
+                   bbox_to_anchor=(1.02, -0.02), fontsize=8, frameon=False)
+    grid_ax.set_title("(a) Result per subject (discordant subjects first)", loc="left")
+
+    step = min(0.15, 0.6 / len(groups))
+    for i, (group, colour) in enumerate(zip(groups, _colours(groups), strict=True)):
+        g = (rates[rates[by] == group].set_index("endpoint")
+             .reindex(names).fillna({"evaluable": 0, "responders": 0}))
+        evaluable = g["evaluable"].to_numpy(dtype=float)
+        responders = g["responders"].to_numpy(dtype=float)
+        some = evaluable > 0
+        y, low, high = (np.full(k, np.nan) for _ in range(3))
+        y[some] = responders[some] / evaluable[some]
+        if some.any():
+            low[some], high[some] = proportion_confint(responders[some], evaluable[some],
+                                                       alpha=0.05, method="wilson")
+        rate_ax.errorbar(x + (i - (len(groups) - 1) / 2) * step, y,
+                         yerr=np.vstack([y - low, high - y]), marker="o", capsize=4,
+                         linestyle="none", color=colour, label=str(group))
+    rate_ax.set_xticks(x, names, rotation=30, ha="right")
+    rate_ax.set_xlim(grid_ax.get_xlim())
+    rate_ax.set_ylim(-0.02, 1.02)
+    rate_ax.set_ylabel("Responder rate\n(evaluable subjects)")
+    rate_ax.set_title("(b) Responder rate per definition", loc="left")
+    rate_ax.legend(title=(f"{by} · " if visits is not None else "") + "95% Wilson CI",
+                   loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    rate_ax.grid(axis="y", alpha=0.3)
+    timepoint = f" ({timepoints[0]})" if len(timepoints) else ""
+    fig.suptitle(f"Where the definitions disagree{timepoint}")
+    return fig
+
+
 def _long(visits: pd.DataFrame, by: str | None, column: str, bin_days: int) -> pd.DataFrame:
     """subject_id (str), day, value (float), group and visit (pooled day) of the
     non-missing values."""
@@ -421,6 +608,13 @@ def _time_to_event(hits: pd.DataFrame, trial) -> set[str]:
             continue
         names |= {e.name for e in definition.endpoints if e.kind == "time_to_event"}
     return names
+
+
+def _agreement_blocks(codes: np.ndarray) -> np.ndarray:
+    """Index into :data:`AGREEMENT_BLOCKS` of each row of a subject x definition code
+    matrix: discordant, all responder, all non-responder, none evaluable."""
+    responder, non_responder = (codes == 1).any(axis=1), (codes == 0).any(axis=1)
+    return np.select([responder & non_responder, responder, non_responder], [0, 1, 2], 3)
 
 
 def _ordered(groups: pd.Series) -> list[str]:
