@@ -170,3 +170,19 @@ def test_every_entry_scores_the_same_named_in_a_trial_file(name):
                                       label="month 12")
     pd.testing.assert_series_equal(named.result, compared.result)
     pd.testing.assert_series_equal(named.reason, compared.reason)
+
+
+def test_kappa_interval_stays_within_its_range():
+    """Near-perfect agreement: statsmodels' Wald interval passes 1; it is cut to 1."""
+    rows = [(s, e, r) for s, (a, b) in enumerate([(True, True)] * 30 + [(False, False)] * 30
+                                                  + [(True, False)])
+            for e, r in (("x", a), ("y", b))]
+    table = pd.DataFrame(rows, columns=["subject_id", "endpoint", "result"]).assign(
+        trial_id="DEFINITIONS", timepoint="day 1", day=1, category=None, value=None,
+        reason=None)
+    table["subject_id"] = table["subject_id"].astype(str)
+    pair = ep.concordance(table)["pairs"].iloc[0]
+    from statsmodels.stats.inter_rater import cohens_kappa
+    raw = cohens_kappa([[30, 1], [0, 30]])
+    assert raw.kappa_upp > 1 and pair["kappa_high"] == 1.0
+    assert pair["kappa"] == pytest.approx(raw.kappa) and pair["kappa_low"] == raw.kappa_low

@@ -89,7 +89,8 @@ def concordance(table: pd.DataFrame, visits=None, *, by: str = "arm") -> dict[st
     -------
     dict
         ``"pairs"``: per pair of definitions, subjects evaluable under both, the
-        proportion that agree, Cohen's kappa with its 95% interval (statsmodels), and
+        proportion that agree, Cohen's kappa with its 95% Wald interval (statsmodels,
+        cut to kappa's range [-1, 1]), and
         the subjects that only the first / only the second calls a responder.
         ``"rates"``: per definition (and group of `visits`' column `by`, when `visits`
         is given), evaluable subjects, responders and the responder rate among them.
@@ -121,8 +122,9 @@ def concordance(table: pd.DataFrame, visits=None, *, by: str = "arm") -> dict[st
         rows.append({"first": a, "second": b, "n": len(both),
                      "agreement": float(np.mean(x == y)) if len(both) else np.nan,
                      "kappa": np.nan if kappa is None else float(kappa.kappa),
-                     "kappa_low": np.nan if kappa is None else float(kappa.kappa_low),
-                     "kappa_high": np.nan if kappa is None else float(kappa.kappa_upp),
+                     # the Wald interval can pass kappa's bounds: kept within [-1, 1]
+                     "kappa_low": np.nan if kappa is None else max(-1.0, float(kappa.kappa_low)),
+                     "kappa_high": np.nan if kappa is None else min(1.0, float(kappa.kappa_upp)),
                      "only_first": int(counts[0, 1]), "only_second": int(counts[1, 0])})
     pairs = pd.DataFrame(rows, columns=["first", "second", "n", "agreement", "kappa",
                                         "kappa_low", "kappa_high", "only_first",
