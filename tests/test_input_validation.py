@@ -356,6 +356,21 @@ def test_unknown_unit(units):
     assert units[column] in str(err)
 
 
+def test_a_unit_may_be_the_divisor_itself():
+    """88.4 umol/L per mg/dL (KDIGO 2012, the AMA table) where SPEC section 2 prescribes
+    88.42: the number is the divisor, and the default is the unit name."""
+    visits = two_visits(creatinine=[88.4, 176.8], upcr=[1.0, 1.0], egfr=[90.0, 90.0])
+    by_number = score_quiet(visits, "NCT03580291", units={"creatinine": 88.4})
+    by_name = score_quiet(visits, "NCT03580291", units={"creatinine": "umol/L"})
+    assert row(by_number, "S1", "creatinine_change", "week 12")["value"] == 1.0
+    assert row(by_name, "S1", "creatinine_change", "week 12")["value"] == pytest.approx(
+        88.4 / 88.42)  # (176.8 - 88.4) / 88.42
+    for bad in (0, -88.4, float("inf")):
+        err = expect_input_error(visits, units={"creatinine": bad})
+        assert_names(err, "creatinine")
+        assert "not a positive number" in str(err)
+
+
 def test_columns_mapping_naming_absent_column():
     visits = full_visits().rename(columns={"subject_id": "USUBJID"})
     err = expect_input_error(visits, columns={"USUBJID": "subject_id", "ADY": "day"})

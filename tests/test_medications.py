@@ -808,3 +808,25 @@ def test_inputs_are_not_mutated() -> None:
     pd.testing.assert_frame_equal(meds, meds_copy)
     assert list(meds.columns) == list(meds_copy.columns)
     assert meds.index.equals(meds_copy.index)
+
+
+def test_a_disputed_prednisone_equivalence_is_a_number_in_drug_classes():
+    """Betamethasone: 0.75 mg per 5 mg prednisone (SPEC section 2) or 0.6 (another
+    table); a corticosteroid without a known equivalence can be given one."""
+    visits = pd.DataFrame({"subject_id": "a", "day": [0, 84]})
+    meds = pd.DataFrame({"subject_id": "a", "drug": ["Celestone", "paramethasone"],
+                         "start_day": 0, "end_day": 83, "dose": [0.6, 2.0]})
+
+    def cumulative(**options):
+        out = ep.score(visits, "NCT02633163", medications=meds, **options)
+        return out.query("endpoint == 'cumulative_steroid_dose' and timepoint == 'week 52'"
+                         ).value.iloc[0]
+
+    # week 52 (the endpoint's timepoint): 84 days of 0.6 mg betamethasone (4 mg
+    # prednisone at 0.75) and 2 mg paramethasone (5)
+    assert cumulative(drug_classes={"paramethasone": 2.0}) == 84 * 9
+    assert cumulative(drug_classes={"paramethasone": 2, "betamethasone": 0.6}) == 84 * 10
+    with pytest.raises(ep.InputError, match="must be a positive number"):
+        cumulative(drug_classes={"paramethasone": 0})
+    with pytest.raises(ep.InputError, match="no prednisone equivalence for paramethasone"):
+        cumulative()

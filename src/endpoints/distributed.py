@@ -56,8 +56,8 @@ def score(
     *,
     medications: Any = None,
     columns: Mapping[str, str] | None = None,
-    units: Mapping[str, str] | None = None,
-    drug_classes: Mapping[str, str] | None = None,
+    units: Mapping[str, str | float] | None = None,
+    drug_classes: Mapping[str, str | float] | None = None,
     adverse_events: Any = None,
 ):
     """Score a dask visit table lazily; see :func:`endpoints.score` for the arguments.

@@ -45,8 +45,8 @@ def score(
     *,
     medications: pd.DataFrame | None = None,
     columns: Mapping[str, str] | None = None,
-    units: Mapping[str, str] | None = None,
-    drug_classes: Mapping[str, str] | None = None,
+    units: Mapping[str, str | float] | None = None,
+    drug_classes: Mapping[str, str | float] | None = None,
     subjects: tuple[str, ...] = (),
     adverse_events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:

@@ -19,8 +19,8 @@ def score(
     *,
     medications: pd.DataFrame | None = None,
     columns: Mapping[str, str] | None = None,
-    units: Mapping[str, str] | None = None,
-    drug_classes: Mapping[str, str] | None = None,
+    units: Mapping[str, str | float] | None = None,
+    drug_classes: Mapping[str, str | float] | None = None,
     adverse_events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Score every endpoint of a trial for every subject of a visit table.
@@ -42,7 +42,9 @@ def score(
     columns : mapping, optional
         User column name -> canonical name.
     units : mapping, optional
-        Column -> unit of its values when not the canonical one.
+        Column -> unit of its values when not the canonical one (``"umol/L"``), or the
+        number its values are divided by (``88.4``: another source's factor where the
+        default, SPEC section 2's 88.42, is disputed).
     adverse_events : DataFrame, optional
         Adverse events (SPEC section 6: ``subject_id``, ``term``, ``start_day``,
         ``end_day``, ``grade``, ``related``, ``serious``, ``body_system``), read by
@@ -50,7 +52,10 @@ def score(
     drug_classes : mapping, optional
         Drug names of the medications table -> a known drug (``"prednisone"``) or class
         (``"immunosuppressant"``, ``"rituximab"``, ``"other"``), for names the drug
-        dictionary does not know.
+        dictionary does not know; or to a number, the mg of that corticosteroid equal
+        to 5 mg prednisone (``{"betamethasone": 0.6}``: another source's value where the
+        default, 0.75, is disputed; or a corticosteroid the dictionary has no
+        equivalence for).
 
     Returns
     -------

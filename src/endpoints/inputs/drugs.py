@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 CLASSES = ("corticosteroid", "immunosuppressant", "rituximab", "other")
@@ -57,10 +58,13 @@ MIN_PREFIX = 7
 
 @dataclass(frozen=True)
 class Drug:
-    """What a record is: the canonical drug (None if unknown) and its class."""
+    """What a record is: the canonical drug (None if unknown) and its class, and for a
+    corticosteroid the user gave a prednisone equivalence, that value (mg equal to 5 mg
+    prednisone)."""
 
     drug: str | None
     klass: str
+    equivalent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -155,16 +159,33 @@ def _key_only(name: str) -> str:
     return "".join(w.replace("-", "") for w in words)
 
 
-def resolve_user(drug_classes: Mapping | None) -> tuple[dict[str, Drug], list[str]]:
-    """The user's mapping as normalised key -> Drug, and the targets it cannot resolve.
+def resolve_user(drug_classes: Mapping | None
+                 ) -> tuple[dict[str, Drug], list[str], dict[str, float]]:
+    """The user's mapping as normalised key -> Drug, the targets it cannot resolve, and
+    the prednisone equivalences it gives.
 
-    A target is a known drug name (any spelling of the dictionary) or a class name
-    (``"immunosuppressant"``, ``"rituximab"``, ``"other"``).
+    A target is a known drug name (any spelling of the dictionary), a class name
+    (``"immunosuppressant"``, ``"rituximab"``, ``"other"``), or a number: the name is a
+    systemic corticosteroid of which that many mg equal 5 mg prednisone (a source's
+    other value, ``{"betamethasone": 0.6}``, or a corticosteroid the dictionary lacks).
     """
     out: dict[str, Drug] = {}
     unknown = []
+    equivalents: dict[str, float] = {}
     for name, target in (drug_classes or {}).items():
         target_text = str(target).strip().lower()
+        if isinstance(target, int | float) and not isinstance(target, bool):
+            if not (np.isfinite(target) and target > 0):
+                unknown.append(f"{name!r}: {target!r} (mg equal to 5 mg prednisone must be "
+                               "a positive number)")
+                continue
+            key = normalise(name)[0]
+            drug = _by_name(str(name), {}, dictionary())
+            own = drug.drug if isinstance(drug, Drug) and drug.klass == "corticosteroid" \
+                else key
+            out[key] = Drug(own, "corticosteroid", float(target))
+            equivalents[own] = float(target)
+            continue
         if target_text in ("immunosuppressant", "rituximab", "other"):
             drug = Drug(None if target_text != "rituximab" else "rituximab", target_text)
         else:
@@ -173,7 +194,7 @@ def resolve_user(drug_classes: Mapping | None) -> tuple[dict[str, Drug], list[st
                 unknown.append(f"{name!r}: {target!r}")
                 continue
         out[normalise(name)[0]] = drug
-    return out, unknown
+    return out, unknown, equivalents
 
 
 def _by_name(name: str, user: dict[str, Drug], d: Dictionary) -> Drug | str | None:
@@ -285,7 +306,8 @@ def classify(name, route=None, atc=None, user: dict[str, Drug] | None = None) ->
         return Record(None, None, systemic, route_problem)
     if route_problem and found.klass != "other":
         return Record(found.drug, found.klass, systemic, route_problem)
-    if found.klass == "corticosteroid" and systemic and found.drug not in d.equivalents:
+    if (found.klass == "corticosteroid" and systemic and found.equivalent is None
+            and found.drug not in d.equivalents):
         if found.drug is None:
             return Record(None, found.klass, systemic, f"ATC {code} is a group of systemic "
                           f"corticosteroids: the name {text!r} must say which one")

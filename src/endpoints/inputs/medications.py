@@ -215,11 +215,13 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     absent = [c for c in REQUIRED if c not in meds.columns]
     for column in absent:
         problems.add(column, "required column is missing from the medications table")
-    user, unresolved = resolve_user(drug_classes) if isinstance(drug_classes, Mapping | None) \
-        else ({}, [f"expected a mapping, got {type(drug_classes).__name__}"])
+    user, unresolved, user_equivalents = resolve_user(drug_classes) if isinstance(
+        drug_classes, Mapping | None) else (
+        {}, [f"expected a mapping, got {type(drug_classes).__name__}"], {})
     if unresolved:
         problems.add("drug_classes=", "not a known drug or class (immunosuppressant, "
-                     "rituximab, other): " + "; ".join(unresolved))
+                     "rituximab, other) or mg equal to 5 mg prednisone: "
+                     + "; ".join(unresolved))
     if absent:
         return None
     code, labels, bad_ids = encode(meds["subject_id"])
@@ -256,7 +258,7 @@ def check_medications(meds: pd.DataFrame, problems: Problems,
     drug = kinds["drug"].to_numpy(dtype=object)
     klass = kinds["klass"].to_numpy(dtype=object)
     systemic = kinds["systemic"].to_numpy(dtype=bool)
-    equivalents = dictionary().equivalents
+    equivalents = dictionary().equivalents | user_equivalents
     mg = np.array([equivalents.get(d, np.nan) if isinstance(d, str) else np.nan for d in drug])
     counted = (klass == "corticosteroid") & systemic & ~np.isnan(mg)
     rows.check(counted & np.isnan(dose), "dose", "missing corticosteroid dose")

@@ -247,7 +247,7 @@ def check_visits(
     visits: pd.DataFrame,
     *,
     columns: Mapping[str, str] | None = None,
-    units: Mapping[str, str] | None = None,
+    units: Mapping[str, str | float] | None = None,
     needed: Iterable[str] = (),
     select: bool = False,
     medications: pd.DataFrame | None = None,
@@ -265,7 +265,8 @@ def check_visits(
     columns : mapping, optional
         User column name -> canonical name, e.g. ``{"USUBJID": "subject_id"}``.
     units : mapping, optional
-        Column -> declared unit of its values, e.g. ``{"upcr": "mg/mmol"}``.
+        Column -> declared unit of its values, e.g. ``{"upcr": "mg/mmol"}``, or the
+        number they are divided by (``{"creatinine": 88.4}``).
     needed : iterable of str
         The columns the caller reads; those that are not canonical must be numeric.
     select : bool
@@ -309,7 +310,7 @@ def check_visits(
     frame = frame_of(visits, "visit table", problems)
     mapping = _mapping(columns, "columns", problems)
     cdisc_day = None
-    declared = _mapping(units, "units", problems)
+    declared = _mapping(units, "units", problems, numbers=True)
     if frame is not None and mapping is not None:
         cdisc_day = next((k for k, v in mapping.items() if v == "day" and isinstance(k, str)
                           and re.fullmatch(r"(A|[A-Z]{2})DY", k.upper())), None)
@@ -442,17 +443,21 @@ def _no_label(label) -> bool:
         return False
 
 
-def _mapping(given, name: str, problems: Problems) -> dict | None:
-    """`given` as a dict of text to text, or None (recording a problem) if it is not."""
+def _mapping(given, name: str, problems: Problems, *, numbers: bool = False) -> dict | None:
+    """`given` as a dict of text to text (or, with `numbers`, to numbers as well), or
+    None (recording a problem) if it is not."""
     if given is None:
         return {}
     if not isinstance(given, Mapping):
         problems.add(f"{name}=", f"expected a mapping such as a dict, got "
                                    f"{type(given).__name__}")
         return None
-    bad = [(k, v) for k, v in given.items() if not isinstance(v, str)]
+    allowed = (str, int, float) if numbers else str
+    bad = [(k, v) for k, v in given.items()
+           if not isinstance(v, allowed) or isinstance(v, bool)]
     if bad:
-        problems.add(f"{name}=", f"values must be text, got {bad[0][1]!r} for {bad[0][0]!r}")
+        what = "text or numbers" if numbers else "text"
+        problems.add(f"{name}=", f"values must be {what}, got {bad[0][1]!r} for {bad[0][0]!r}")
         return None
     return dict(given)
 
@@ -516,7 +521,15 @@ def _unit_divisors(units: dict[str, str], columns: dict[str, str], present,
     divisors, absent = {}, []
     for name, unit in units.items():
         name = columns.get(name, name)
-        divisor = unit_divisor(name, unit)
+        if isinstance(unit, int | float) and not isinstance(unit, bool):
+            # a number is the divisor itself: another source's factor (88.4 umol/L per
+            # mg/dL where SPEC section 2's default is 88.42)
+            divisor = float(unit) if np.isfinite(unit) and unit > 0 else None
+            if divisor is None:
+                problems.add(name, f"unit divisor {unit!r} is not a positive number")
+                continue
+        else:
+            divisor = unit_divisor(name, unit)
         if divisor is None:
             problems.add(name, f"unknown unit {unit!r}")
             continue
