@@ -151,3 +151,25 @@ def test_than_at_reads_a_value_recorded_once():
     assert score(criterion, visits)[0]["a"] is False
     with pytest.raises(ep.DefinitionError, match="give than"):
         ep.nodes.Compare(variable="egfr", op=">=", value=1, than_at="reference")
+
+
+def test_a_lab_only_visit_is_not_an_assessment_with_a_medications_table():
+    """The records give prednisone at every visit; a visit that records only UPCR is
+    still not an SFI assessment, so it cannot leave the flare unknown."""
+    visits = pd.DataFrame({"subject_id": "a", "day": [0, 100, 200, 364],
+                           "sledai": [4, 4, math.nan, 4], "pga": [1, 1, math.nan, 1],
+                           "weight": [60, 60, math.nan, 60], "upcr": 1.0,
+                           "new_immunosuppressant": [0, 0, math.nan, 0]})
+    meds = pd.DataFrame({"subject_id": "a", "drug": ["prednisone"], "start_day": [-30],
+                         "end_day": [math.nan], "dose": [5.0]})
+    for medications in (None, meds):
+        out = ep.compare_definitions(visits.assign(prednisone=[5, 5, math.nan, 5]),
+                                     ["sfi.flare_severe", "sfi.flare_mild_moderate"],
+                                     day=364, medications=medications)
+        assert out.result.tolist() == [False, False], medications
+    # an event read from the records alone is assessed at every visit
+    meds.loc[1] = {"subject_id": "a", "drug": "tacrolimus", "start_day": 150,
+                   "end_day": math.nan, "dose": 4.0}
+    got, _ = score({"ever": {"variable": "new_immunosuppressant", "op": "==", "value": 1}},
+                   visits, day=364, medications=meds, kind="response")
+    assert got["a"] is True

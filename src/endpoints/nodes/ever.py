@@ -19,7 +19,9 @@ class Ever(Node):
 
     True when seen at a visit of the period; unknown when it cannot be ruled out at some
     visit or the subject has no assessment visit; otherwise False. Visits where none of
-    the variables the event reads is recorded are not assessments and are skipped.
+    the variables the event reads is recorded are not assessments and are skipped (the
+    facts a medications table gives at every visit do not make a visit an assessment,
+    unless the event reads nothing else).
     """
 
     key: ClassVar[str] = "ever"
@@ -44,8 +46,13 @@ class Ever(Node):
         v, tp = ctx.visits, ctx.timepoint
         every = ctx.every_visit()
         inner = evaluate(self.ever, every)
+        read = set(variables(self.ever, ctx.named, at_visit=True))
+        if v.medications is not None:  # the records give their facts at every visit: a
+            # visit is an assessment by what it records itself (a lab-only visit is not)
+            own = read - set(v.medications.VISIT_FACTS)
+            read = own or read
         recorded = np.zeros(v.n_rows, dtype=bool)
-        for name in set(variables(self.ever, ctx.named, at_visit=True)):
+        for name in read:
             recorded |= ~np.isnan(v.column(name))
         period = timeline.period_mask(v, ctx.rows, tp.day) & recorded
         if self.after_day is not None:
