@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from itertools import pairwise
 
 import matplotlib
 import numpy as np
@@ -400,3 +401,389 @@ def test_definition_agreement_is_exported_and_draws_compare_definitions(tmp_path
     # a: CR and PR; b: PR only (UPCR 1.2 is not < 0.5) -> b is discordant, first
     assert np.asarray(fig.axes[0].images[0].get_array()).tolist() == [[0, 1], [1, 1]]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["b", "a"]
+
+
+# --- Jupyter display: every figure shows itself, without pyplot or a magic command
+
+
+def all_figures(visits, results) -> dict[str, Figure]:
+    km_results = results_tte()
+    return {
+        "response_over_time": plots.response_over_time(results, visits, "treatment_failure"),
+        "upcr_trajectories": plots.upcr_trajectories(visits),
+        "event_chart": plots.event_chart(visits, results),
+        "steroid_dose": plots.steroid_dose(visits),
+        "kaplan_meier": plots.kaplan_meier(km_results, KM_VISITS, KM_ENDPOINT),
+        "definition_agreement": plots.definition_agreement(pd.DataFrame({
+            "trial_id": "DEFINITIONS", "subject_id": list("aabb"), "endpoint": ["x", "y"] * 2,
+            "timepoint": "day 364", "day": 364,
+            "result": pd.array([True, False, True, True], dtype="boolean"),
+            "category": None, "value": None, "reason": None})),
+    }
+
+
+def test_every_figure_has_a_png_representation_for_jupyter(visits, results):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    for name, fig in all_figures(visits, results).items():
+        assert isinstance(fig, plots.DisplayFigure) and isinstance(fig, Figure), name
+        png = fig._repr_png_()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000, name
+        data, _ = formatters.DisplayFormatter().format(fig)
+        assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n", name
+        assert formatters.PNGFormatter()(fig)[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_plots_never_import_pyplot():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(plots))
+    imported = [a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for a in node.names]
+    imported += [node.module or "" for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom)]
+    imported += [f"{node.module}.{a.name}" for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) for a in node.names]
+    assert not [m for m in imported if "pyplot" in m]
+    # drawing every kind of figure in a fresh interpreter leaves pyplot unimported
+    code = ("import sys, pandas as pd; from endpoints import plots; "
+            "v = pd.DataFrame({'subject_id': [1, 1], 'day': [0, 28], 'upcr': [2.0, 1.0], "
+            "'prednisone': [20.0, 10.0], 'sledai': [4, 8]}); "
+            "[f._repr_png_() for f in (plots.upcr_trajectories(v, by=None), "
+            "plots.steroid_dose(v, by=None), plots.event_chart(v, by=None))]; "
+            "assert 'matplotlib.pyplot' not in sys.modules")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "MPLBACKEND"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_figures_are_drawn_in_threads(visits):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        pngs = list(pool.map(lambda _: plots.upcr_trajectories(visits)._repr_png_(), range(8)))
+    assert len(set(pngs)) == 1 and pngs[0][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_jupyter_kernel_displays_the_figures_without_a_magic_command(tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # as in a fresh Jupyter
+    setup = ("import sys\nimport pandas as pd\nfrom endpoints import plots\n"
+             "v = pd.DataFrame({'subject_id': [1, 1, 2, 2], 'day': [0, 28] * 2,\n"
+             "                  'upcr': [2.0, 1.0, 3.0, 0.4]})")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(setup),
+        nbformat.v4.new_code_cell("plots.upcr_trajectories(v, by=None)"),
+        nbformat.v4.new_code_cell("'matplotlib.pyplot' in sys.modules"),
+        nbformat.v4.new_code_cell("%matplotlib inline\nplots.event_chart(v, by=None)"),
+    ])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [cell.outputs for cell in notebook.cells]
+    assert not [o for out in outputs for o in out if o.output_type == "error"]
+    (shown,) = outputs[1]
+    assert shown.output_type == "execute_result" and "image/png" in shown.data
+    assert outputs[2][0].data["text/plain"] == "False"
+    # with the inline backend active the figure still shows, once
+    images = [o for o in outputs[3] if "image/png" in o.get("data", {})]
+    assert len(images) == 1
+
+
+# --- units of lab axes
+
+
+def test_upcr_trajectories_converts_declared_units_and_says_so(visits):
+    in_mmol = visits.assign(upcr=visits["upcr"] * 113.12)
+    fig = plots.upcr_trajectories(in_mmol, units={"upcr": "mg/mmol", "egfr": "mL/min/1.73m2"})
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "UPCR (mg/mg, converted from mg/mmol)"
+    # the same medians as the mg/mg table (test_upcr_trajectories), subject lines too
+    assert list(line(ax, "MSC median").get_ydata()) == pytest.approx([4.0, 3.0, 1.5, 0.3])
+    assert list(line(ax, "Placebo median").get_ydata()) == pytest.approx([3.0, 3.0, 2.0, 2.25])
+    first = ax.collections[0].get_segments()[0]
+    assert first[:, 1] == pytest.approx([3.0, 2.0, 1.0, 0.4])
+    # the canonical unit by default, and when declared; CDISC spelling g/mol = mg/mmol
+    assert plots.upcr_trajectories(visits).axes[0].get_ylabel() == "UPCR (mg/mg)"
+    assert plots.upcr_trajectories(visits, units={"upcr": "mg/mg"}).axes[0].get_ylabel() == (
+        "UPCR (mg/mg)")
+    cdisc = plots.upcr_trajectories(in_mmol, units={"upcr": "g/mol"}).axes[0]
+    assert cdisc.get_ylabel() == "UPCR (mg/mg, converted from g/mol)"
+    assert list(line(cdisc, "MSC median").get_ydata()) == pytest.approx([4.0, 3.0, 1.5, 0.3])
+    # a number is the divisor, as for ep.score
+    divided = plots.upcr_trajectories(in_mmol, units={"upcr": 113.12}).axes[0]
+    assert divided.get_ylabel() == "UPCR (mg/mg, converted: values / 113.12)"
+    assert list(line(divided, "MSC median").get_ydata()) == pytest.approx([4.0, 3.0, 1.5, 0.3])
+    # other columns: eGFR's canonical unit; a column without one, as declared
+    assert plots.upcr_trajectories(visits, column="egfr").axes[0].get_ylabel() == (
+        "eGFR (mL/min/1.73 m²)")
+    own = plots.upcr_trajectories(visits.assign(cystatin_c=1.1), column="cystatin_c",
+                                  units={"cystatin_c": "mg/L"})
+    assert own.axes[0].get_ylabel() == "Cystatin c (mg/L)"
+
+
+def test_upcr_trajectories_warns_on_undeclared_implausible_units_and_refuses_bad_ones(visits):
+    in_mmol = visits.assign(upcr=visits["upcr"] * 113.12)
+    with pytest.warns(ep.EndpointsWarning, match="mg/mmol"):
+        fig = plots.upcr_trajectories(in_mmol)
+    assert fig.axes[0].get_ylabel() == "UPCR (mg/mg)"  # drawn as declared (by default)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.upcr_trajectories(in_mmol, units={"upcr": "mg/mmol"})
+    with pytest.raises(ep.InputError, match="unknown unit 'mg/L'"):
+        plots.upcr_trajectories(visits, units={"upcr": "mg/L"})
+    with pytest.raises(ep.InputError, match="positive number"):
+        plots.upcr_trajectories(visits, units={"upcr": -2})
+    with pytest.raises(ep.InputError, match="units="):
+        plots.upcr_trajectories(visits, units="mg/mmol")
+
+
+def test_steroid_dose_converts_declared_units(visits):
+    grams = visits.assign(immunosuppressant_dose=visits["prednisone"] / 1000)
+    fig = plots.steroid_dose(grams, column="immunosuppressant_dose",
+                             units={"immunosuppressant_dose": "g/day"})
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "Immunosuppressant dose (mg/day, converted from g/day)"
+    assert list(line(ax, "MSC median").get_ydata()) == pytest.approx([50.0, 35.0, 15.0, 7.5])
+    assert plots.steroid_dose(visits).axes[0].get_ylabel() == (
+        "Prednisone (mg/day, prednisone-equivalent)")
+
+
+# --- the event chart with a few hundred subjects
+
+
+def many_subjects(n: int, seed: int = 0) -> pd.DataFrame:
+    """n subjects S1..Sn in arms A (half), B (a third) and C (the rest), in shuffled order;
+    visits at days 0, 28, ..., up to a last visit of 28 x (1 + i % 12)."""
+    rng = np.random.default_rng(seed)
+    arms = np.where(np.arange(n) < n // 2, "A", np.where(np.arange(n) < n // 2 + n // 3,
+                                                          "B", "C"))
+    rows = [(f"S{i + 1}", 28 * k, arms[i]) for i in rng.permutation(n)
+            for k in range(2 + i % 12)]
+    return pd.DataFrame(rows, columns=["subject_id", "day", "arm"])
+
+
+def test_event_chart_is_readable_with_300_subjects(tmp_path):
+    visits = many_subjects(300)
+    fig = plots.event_chart(visits)
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    # one row per subject, arm blocks in order, subjects in numeric ID order in each
+    expected = ([f"S{i}" for i in range(1, 151)] + [f"S{i}" for i in range(151, 251)]
+                + [f"S{i}" for i in range(251, 301)])
+    assert [t.get_text() for t in ax.get_yticklabels()] == expected
+    assert list(ax.get_yticks()) == list(range(300))
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    segments = lines.get_segments()
+    assert [s[0, 1] for s in segments] == list(range(300))
+    last = {s: 28.0 * (1 + (int(s[1:]) - 1) % 12) for s in expected}
+    assert [(s[0, 0], s[1, 0]) for s in segments] == [(0.0, last[s]) for s in expected]
+    # the end of follow-up: a "last visit" mark on every row
+    (ends,) = [c for c in ax.collections if c.get_label() == "last visit"]
+    assert ends.get_offsets().tolist() == [[last[s], float(i)] for i, s in enumerate(expected)]
+    # blocks: separators between arms, each arm named with its size
+    separators = [ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_gid() == "group separator"]
+    assert separators == [149.5, 249.5]
+    assert [(t.get_text(), t.get_position()[1]) for t in ax.texts] == [
+        ("A (n=150)", 74.5), ("B (n=100)", 199.5), ("C (n=50)", 274.5)]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["last visit", "arm: A", "arm: B", "arm: C"]
+    # bounded size; labels large enough and, once drawn, not overlapping
+    width, height = fig.get_size_inches()
+    assert width == 8 and 20 <= height <= plots.EVENT_CHART_MAX_HEIGHT
+    labels = ax.get_yticklabels()
+    assert min(t.get_fontsize() for t in labels) >= plots.SUBJECT_FONT_POINTS[0]
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in labels]
+    assert all(upper.y0 >= lower.y1 - 0.5 for upper, lower in pairwise(boxes))
+    assert ax.get_ylim() == (299.5, -0.5)
+
+
+def test_event_chart_thins_labels_only_beyond_the_tallest_figure():
+    small = plots.event_chart(many_subjects(12))
+    assert small.get_size_inches()[1] == pytest.approx(12 * 0.25 + 1.7)
+    assert len(small.axes[0].get_yticklabels()) == 12
+    fig = plots.event_chart(many_subjects(1200))
+    (ax,) = fig.axes
+    assert fig.get_size_inches()[1] == plots.EVENT_CHART_MAX_HEIGHT
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    every = int(ax.get_yticks()[1] - ax.get_yticks()[0])
+    assert 2 <= every <= 4 and len(labels) == len(range(0, 1200, every))
+    assert labels[:2] == ["S1", f"S{every + 1}"]  # IDs of the rows they sit on
+    assert min(t.get_fontsize() for t in ax.get_yticklabels()) >= plots.SUBJECT_FONT_POINTS[0]
+    assert len(ax.collections[0].get_segments()) == 1200
+
+
+def test_event_chart_marks_time_to_event_censoring_hollow(tmp_path):
+    visits = pd.DataFrame({"subject_id": [1, 1, 1, 2, 2, 2, 3, 3], "day": [0, 84, 168] * 2
+                           + [0, 112], "arm": ["MSC"] * 3 + ["MMF"] * 5,
+                           "upcr": [3.0, 0.4, 0.3, 3.0, 2.0, 1.0, 3.0, 2.5],
+                           "egfr": [90.0] * 8})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ep.EndpointsWarning)
+        results = ep.score(visits, "NCT03580291")
+    fig = plots.event_chart(visits, results, endpoints=["time_to_complete_response"])
+    assert_png(fig, tmp_path)
+    (ax,) = fig.axes
+    # rows: MMF 2, 3; MSC 1. Subject 1 in CR at day 84; 2 and 3 censored at their last
+    # visits with CR known (168 and 112)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2", "3", "1"]
+    event = line(ax, "time to complete response (event day)")
+    assert list(zip(event.get_xdata(), event.get_ydata(), strict=True)) == [(84.0, 2.0)]
+    censored = line(ax, "time to complete response (censored)")
+    assert sorted(zip(censored.get_xdata(), censored.get_ydata(), strict=True)) == [
+        (112.0, 1.0), (168.0, 0.0)]
+    assert censored.get_marker() == event.get_marker()
+    assert censored.get_markerfacecolor() == "white" != event.get_markerfacecolor()
+    (ends,) = [c for c in ax.collections if c.get_label() == "last visit"]
+    assert ends.get_offsets().tolist() == [[168.0, 0.0], [112.0, 1.0], [168.0, 2.0]]
+
+
+# --- Kaplan-Meier
+
+KM_ENDPOINT = "time_to_complete_response"  # NCT03580291, timepoint week 24 (day 168)
+#: subject: (arm, day, result); None: not evaluable
+KM_DATA = {
+    "a1": ("MSC", 28, True), "a2": ("MSC", 56, False), "a3": ("MSC", 84, True),
+    "a4": ("MSC", 84, True), "a5": ("MSC", 168, False),
+    "b1": ("MMF", 56, True), "b2": ("MMF", 112, True), "b3": ("MMF", 140, False),
+    "b4": ("MMF", None, None),
+}
+KM_VISITS = pd.DataFrame({"subject_id": list(KM_DATA), "day": 0,
+                          "arm": [arm for arm, _, _ in KM_DATA.values()]})
+
+
+def results_tte(timepoint: str = "week 24", data=KM_DATA) -> pd.DataFrame:
+    days = [d for _, d, _ in data.values()]
+    return pd.DataFrame({
+        "trial_id": "NCT03580291", "subject_id": list(data), "endpoint": KM_ENDPOINT,
+        "timepoint": timepoint, "day": pd.array(days, dtype="Int64"),
+        "result": pd.array([r for _, _, r in data.values()], dtype="boolean"),
+        "category": None, "value": pd.array(days, dtype="Float64"), "reason": None})
+
+
+def product_limit(times, events) -> tuple[list[float], list[float]]:
+    """Kaplan-Meier by hand: at each distinct event time, S *= 1 - events / at risk."""
+    times, events = np.asarray(times, float), np.asarray(events, bool)
+    xs, ys, s = [], [], 1.0
+    for t in np.unique(times[events]):
+        s *= 1 - (events & (times == t)).sum() / (times >= t).sum()
+        xs.append(float(t))
+        ys.append(s)
+    return xs, ys
+
+
+def test_kaplan_meier_draws_the_product_limit_estimate(tmp_path):
+    fig = plots.kaplan_meier(results_tte(), KM_VISITS, KM_ENDPOINT)
+    assert_png(fig, tmp_path)
+    ax, risk = fig.axes
+    curves = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(curves) == ["MMF (n=3, events=2)", "MMF censored",
+                            "MSC (n=5, events=3)", "MSC censored"]
+    # MSC: day 28, 5 at risk, 1 event -> 4/5; day 56 censored; day 84, 3 at risk, 2
+    # events -> 4/5 x 1/3; day 168 censored (the last time)
+    msc = curves["MSC (n=5, events=3)"]
+    assert msc.get_drawstyle() == "steps-post"
+    assert list(msc.get_xdata()) == [0.0, 28.0, 84.0, 168.0]
+    assert list(msc.get_ydata()) == pytest.approx([1.0, 0.8, 0.8 / 3, 0.8 / 3])
+    assert product_limit([28, 56, 84, 84, 168], [1, 0, 1, 1, 0]) == (
+        [28.0, 84.0], pytest.approx([0.8, 0.8 / 3]))
+    censored = curves["MSC censored"]
+    assert list(censored.get_xdata()) == [56.0, 168.0]
+    assert list(censored.get_ydata()) == pytest.approx([0.8, 0.8 / 3])
+    assert censored.get_marker() == "|" and censored.get_linestyle() == "None"
+    # MMF: b4 (<NA>) left out; day 56: 1 of 3 -> 2/3; day 112: 1 of 2 -> 1/3; 140 censored
+    mmf = curves["MMF (n=3, events=2)"]
+    assert list(mmf.get_xdata()) == [0.0, 56.0, 112.0, 140.0]
+    assert list(mmf.get_ydata()) == pytest.approx([1.0, 2 / 3, 1 / 3, 1 / 3])
+    assert list(curves["MMF censored"].get_xdata()) == [140.0]
+    assert list(curves["MMF censored"].get_ydata()) == pytest.approx([1 / 3])
+    # number at risk (time >= t) at the x ticks, every 28 days
+    assert list(ax.get_xticks()) == [0.0, 28.0, 56.0, 84.0, 112.0, 140.0, 168.0]
+    assert list(risk.get_xticks()) == list(ax.get_xticks())
+    assert risk.get_xlim() == ax.get_xlim()
+    assert [t.get_text() for t in risk.get_yticklabels()] == ["MMF", "MSC"]
+    table = {(t.get_position()[1], t.get_position()[0]): t.get_text() for t in risk.texts}
+    assert [table[0, d] for d in (0, 28, 56, 84, 112, 140, 168)] == [
+        "3", "3", "3", "2", "2", "1", "0"]
+    assert [table[1, d] for d in (0, 28, 56, 84, 112, 140, 168)] == [
+        "5", "5", "4", "3", "1", "1", "1"]
+    assert risk.get_title(loc="left") == "Number at risk"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["MMF (n=3, events=2)", "MSC (n=5, events=3)", "censored"]
+    assert ax.get_title() == f"{KM_ENDPOINT} (week 24)" and ax.get_xlabel() == "Study day"
+    assert "without complete renal response" in ax.get_ylabel()
+
+
+def test_kaplan_meier_options():
+    results = pd.concat([results_tte(), results_tte("week 12", {
+        "a1": ("MSC", 28, True), "a2": ("MSC", 56, False), "b1": ("MMF", 56, True)})])
+    # the latest timepoint by default; another on request
+    fig = plots.kaplan_meier(results, KM_VISITS, KM_ENDPOINT, cumulative=True, by=None)
+    ax, risk = fig.axes
+    (curve,) = [ln for ln in ax.get_lines() if not ln.get_label().endswith("censored")]
+    assert curve.get_label() == "all subjects (n=8, events=5)"
+    times = [28, 56, 84, 84, 168, 56, 112, 140]
+    events = [1, 0, 1, 1, 0, 1, 1, 0]
+    xs, ys = product_limit(times, events)
+    assert list(curve.get_xdata()) == [0.0, *xs, 168.0]
+    assert list(curve.get_ydata()) == pytest.approx([0.0, *(1 - np.array(ys)), 1 - ys[-1]])
+    assert "with complete renal response" in ax.get_ylabel()
+    assert ax.get_title() == f"{KM_ENDPOINT} (week 24)"
+    early = plots.kaplan_meier(results, KM_VISITS, KM_ENDPOINT, timepoint="week 12",
+                               times=[0, 30, 60])
+    ax, risk = early.axes
+    assert [ln.get_label() for ln in ax.get_lines()][::2] == [
+        "MMF (n=1, events=1)", "MSC (n=2, events=1)"]
+    assert list(ax.get_xticks()) == [0.0, 30.0, 60.0]
+    assert [t.get_text() for t in risk.texts] == ["1", "1", "0", "2", "1", "0"]
+
+
+def test_kaplan_meier_from_scored_visits_and_exported():
+    visits = pd.DataFrame({"subject_id": [1, 1, 1, 2, 2, 2, 3, 3], "day": [0, 84, 168] * 2
+                           + [0, 112], "arm": ["MSC"] * 3 + ["MMF"] * 5,
+                           "upcr": [3.0, 0.4, 0.3, 3.0, 2.0, 0.2, 3.0, 2.5],
+                           "egfr": [90.0] * 8})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ep.EndpointsWarning)
+        results = ep.score(visits, "NCT03580291")
+    assert ep.kaplan_meier is plots.kaplan_meier and "kaplan_meier" in ep.__all__
+    ax = ep.kaplan_meier(results, visits, KM_ENDPOINT).axes[0]
+    curves = {ln.get_label(): ln for ln in ax.get_lines()}
+    # MMF: 2 in CR at day 168, 3 censored at day 112 -> 1 at risk at 168: S = 0
+    mmf = curves["MMF (n=2, events=1)"]
+    assert list(mmf.get_xdata()) == [0.0, 168.0, 168.0]
+    assert list(mmf.get_ydata()) == [1.0, 0.0, 0.0]
+    assert list(curves["MMF censored"].get_xdata()) == [112.0]
+    msc = curves["MSC (n=1, events=1)"]
+    assert list(msc.get_xdata()) == [0.0, 84.0, 84.0]
+    assert list(msc.get_ydata()) == [1.0, 0.0, 0.0]
+
+
+def test_kaplan_meier_refuses_what_is_not_time_to_event(results, visits):
+    with pytest.raises(ep.InputError, match=r"treatment_failure.*not time_to_event"):
+        plots.kaplan_meier(results, visits, "treatment_failure")
+    with pytest.raises(ep.InputError, match="not in the results"):
+        plots.kaplan_meier(results, visits, "no_such_endpoint")
+    tte = results_tte()
+    with pytest.raises(ep.InputError, match="timepoint="):
+        plots.kaplan_meier(tte, KM_VISITS, KM_ENDPOINT, timepoint="week 12")
+    # rows that do not look like time-to-event results: a result without a day, a
+    # value that is not the day
+    no_value = tte.assign(value=pd.array([None] * len(tte), dtype="Float64"))
+    with pytest.raises(ep.InputError, match="value"):
+        plots.kaplan_meier(no_value, KM_VISITS, KM_ENDPOINT)
+    counts = tte.assign(value=pd.array([1.0] * len(tte), dtype="Float64"))
+    with pytest.raises(ep.InputError, match="value"):
+        plots.kaplan_meier(counts, KM_VISITS, KM_ENDPOINT)
+    none = tte.assign(result=pd.array([None] * len(tte), dtype="boolean"))
+    with pytest.raises(ep.InputError, match="no subject is evaluable"):
+        plots.kaplan_meier(none, KM_VISITS, KM_ENDPOINT)
+    with pytest.raises(ep.InputError, match="site"):
+        plots.kaplan_meier(tte, KM_VISITS, KM_ENDPOINT, by="site")
+    # an unregistered trial needs its definition
+    custom = ep.get_trial("NCT03580291").model_copy(update={"id": "CUSTOM-KM"})
+    renamed = tte.assign(trial_id="CUSTOM-KM")
+    with pytest.raises(ep.UnknownTrialError):
+        plots.kaplan_meier(renamed, KM_VISITS, KM_ENDPOINT)
+    fig = plots.kaplan_meier(renamed, KM_VISITS, KM_ENDPOINT, trial=custom)
+    assert fig.axes[0].get_lines()[0].get_label() == "MMF (n=3, events=2)"

@@ -30,8 +30,10 @@ from .errors import (
     InputError,
     UnknownTrialError,
 )
+from .formatting import format_table
 from .listings import flare_events
 from .registry import get_trial, list_trials, load_trial, register
+from .report import report
 from .safety import safety_table
 from .scoring import score
 from .shifts import shift_table
@@ -40,7 +42,7 @@ from .summary import summarize
 from .xpt import write_xpt
 
 if TYPE_CHECKING:  # the figures import matplotlib: loaded on first use, by __getattr__
-    from .plots import definition_agreement
+    from .plots import definition_agreement, kaplan_meier
 
 __all__ = [
     "SLEDAI_2K_ITEMS",
@@ -61,14 +63,17 @@ __all__ = [
     "concordance",
     "definition_agreement",
     "flare_events",
+    "format_table",
     "get_definition",
     "get_trial",
+    "kaplan_meier",
     "list_definitions",
     "list_trials",
     "load_trial",
     "read_adam",
     "read_sdtm",
     "register",
+    "report",
     "safety_table",
     "score",
     "shift_table",
@@ -81,8 +86,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    if name == "definition_agreement":  # without importing matplotlib with endpoints
-        from .plots import definition_agreement
+    if name in ("definition_agreement", "kaplan_meier"):  # not importing matplotlib before
+        from . import plots
 
-        return definition_agreement
+        return getattr(plots, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

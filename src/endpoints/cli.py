@@ -27,6 +27,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 
 Output = Annotated[Path, typer.Option(
     "--output", "-o", help="Output file (.csv, .parquet, or .xpt: SAS transport version 5)")]
+Reference = Annotated[str | None, typer.Option(
+    help="The group the others are compared with (default: the trial's control arm, "
+         "matched case-insensitively)")]
 
 
 @app.callback()
@@ -230,17 +233,53 @@ def summarize(
     missing: Annotated[str, typer.Option(help="non_responder or observed")] = "non_responder",
     trial: Annotated[str | None, typer.Option(
         "--trial", "-t", help="Trial ID or definition file, if not registered")] = None,
+    reference: Reference = None,
 ) -> None:
     """Summarise a result table by arm: rates with CIs, differences, statistics."""
     definition = None if trial is None else _run(lambda: _trial(trial))
     table = _run(lambda: read_table(results))
     table = _run(lambda: _typed_results(table))
-    visit_table = _run(lambda: read_folder(visits).visits if visits.is_dir()
-                       else read_table(visits))
+    visit_table = _run(lambda: read_folder(visits) if visits.is_dir() else read_table(visits))
     summary = _run(lambda: ep.summarize(table, visit_table, by=by, missing=missing,
-                                        trial=definition))
+                                        reference=reference, trial=definition))
     _run(lambda: write_table(summary, output))
     typer.echo(f"summarised {len(summary)} rows -> {output}", err=True)
+
+
+@app.command()
+def report(
+    input: Annotated[Path, typer.Argument(
+        help="Visit table (.csv, .parquet, .xpt, .sas7bdat), or a folder of ADaM / SDTM "
+             "datasets")],
+    trial: Annotated[str, typer.Option("--trial", "-t", help="Trial ID or definition file")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write")],
+    results: Annotated[Path | None, typer.Option(
+        help="A result table already written by `endpoints score` (default: score INPUT)")
+    ] = None,
+    medications: Annotated[Path | None, typer.Option(help="Medications table")] = None,
+    params: Annotated[Path | None, typer.Option(
+        help="CDISC parameter codes -> canonical columns (as for `endpoints score`)")] = None,
+    by: Annotated[str, typer.Option(help="Grouping column of the visit table")] = "arm",
+    missing: Annotated[str, typer.Option(help="non_responder or observed")] = "non_responder",
+    reference: Reference = None,
+) -> None:
+    """Score a trial (or take its result table) and write one self-contained HTML report:
+    definitions, summary tables, figures, and the not-evaluable results with reasons."""
+    if output.suffix.lower() not in (".html", ".htm"):
+        _fail(f"the report is an HTML file: {output} does not end in .html")
+    definition = _run(lambda: _trial(trial))
+    if _cdisc_folder(input):
+        visits = _run(lambda: read_folder(input, params=_params(params)))
+    else:
+        visits = _run(lambda: read_table(input))
+    if results is not None:
+        table = _run(lambda: _typed_results(read_table(results)))
+    else:
+        meds = _run(lambda: read_table(medications)) if medications is not None else None
+        table = _run(lambda: ep.score(visits, definition, medications=meds))
+    path = _run(lambda: ep.report(table, visits, path=output, trial=definition, by=by,
+                                  missing=missing, reference=reference))
+    typer.echo(f"report of {table.subject_id.nunique()} subjects -> {path}", err=True)
 
 
 def _typed_results(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,10 +1,15 @@
 """Figures of scored results and visit data (needs matplotlib, the ``plot`` extra).
 
 Import it as a submodule, ``from endpoints import plots``, so that ``import endpoints``
-does not import matplotlib. Every function builds and returns a
-:class:`matplotlib.figure.Figure` without touching pyplot's global state (nothing is
-shown; it works with any backend, Agg included): save it with ``fig.savefig(path)`` or
-let Jupyter display it.
+does not import matplotlib. Every function builds and returns a :class:`DisplayFigure`, a
+:class:`matplotlib.figure.Figure` drawn on its own Agg canvas, without touching pyplot's
+global state: it works headless and in threads with any backend, nothing pops up, and
+Jupyter displays it as a PNG without any magic command (``%matplotlib inline`` is not
+needed). Save it with ``fig.savefig(path)``.
+
+Lab values are drawn in their column's canonical unit (UPCR in mg/mg): declare the unit
+the table is in with ``units=`` as for :func:`endpoints.score` (``{"upcr": "mg/mmol"}``)
+and the values are converted, the axis saying from what.
 
 - :func:`response_over_time` — responder proportion by timepoint and group, with 95%
   Wilson intervals (from :func:`endpoints.summarize`).
@@ -17,26 +22,35 @@ let Jupyter display it.
 - :func:`definition_agreement` — where published definitions disagree on the same
   subjects (a :func:`endpoints.compare_definitions` table): a subject x definition grid
   and the responder rate under each definition, with 95% Wilson intervals.
+- :func:`kaplan_meier` — Kaplan-Meier curves of a time-to-event endpoint by group, with
+  censoring marks and the number at risk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from . import registry
 from .comparison import concordance
 from .definitions import TrialDefinition
-from .errors import EndpointsError, InputError
+from .errors import EndpointsError, EndpointsWarning, InputError
+from .inputs.units import CANONICAL_UNITS, UNIT_DIVISORS, implausible, unit_divisor
 from .listings import flare_events
+from .nodes.base import describe
 from .results import check_results
 from .summary import NO_GROUP, _groups, summarize
 
@@ -59,6 +73,46 @@ AGREEMENT_CELLS = {
 }
 #: row blocks of :func:`definition_agreement`'s grid, top to bottom
 AGREEMENT_BLOCKS = ("discordant", "all responder", "all non-responder", "none evaluable")
+#: :func:`event_chart`: row height (inches) while the figure is below its tallest
+#: height (inches); beyond, rows shrink to fit, and subject IDs are labelled every k-th
+#: row once their font (three quarters of the row) would drop below the smallest size
+EVENT_ROW_INCHES = 0.25
+EVENT_CHART_MAX_HEIGHT = 36.0
+SUBJECT_FONT_POINTS = (5.0, 9.0)
+#: names of lab columns on axes (their units are those of the data, see `units=`)
+AXIS_NAMES = {"upcr": "UPCR", "proteinuria_24h": "Proteinuria", "egfr": "eGFR",
+              "prednisone": "Prednisone", "c3": "C3", "c4": "C4",
+              "anti_dsdna": "Anti-dsDNA", "wbc": "WBC"}
+#: units as written on axes
+_PRETTY_UNITS = {"mL/min/1.73m2": "mL/min/1.73 m²", "10^9/L": "10⁹/L"}
+
+
+class DisplayFigure(Figure):
+    """A :class:`matplotlib.figure.Figure` that Jupyter displays without a magic command.
+
+    It is drawn on its own :class:`~matplotlib.backends.backend_agg.FigureCanvasAgg`
+    (pyplot is never involved, so it works headless and in threads), and IPython shows
+    it through :meth:`_repr_png_`. Where an inline backend is active (``%matplotlib
+    inline``), IPython's own figure formatter is used instead: the figure still shows
+    once.
+
+    Examples
+    --------
+    >>> fig = DisplayFigure(figsize=(2, 1))
+    >>> _ = fig.add_subplot().plot([0, 1], [1, 0])
+    >>> fig._repr_png_()[:8]
+    b'\\x89PNG\\r\\n\\x1a\\n'
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        FigureCanvasAgg(self)
+
+    def _repr_png_(self) -> bytes:
+        """The figure as PNG bytes (IPython's ``image/png`` representation)."""
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
 
 
 def response_over_time(
@@ -82,7 +136,8 @@ def response_over_time(
     visits : DataFrame
         The scored visit table (it gives the groups).
     endpoint : str
-        Name of a binary endpoint (response, event, time-to-event, or binary categorical).
+        Name of a binary endpoint (response, event, or binary categorical); a
+        time-to-event endpoint is drawn by :func:`kaplan_meier`.
     by : str, default "arm"
         Grouping column of `visits`.
     missing : {"non_responder", "observed"}, default "non_responder"
@@ -120,7 +175,7 @@ def response_over_time(
     span = max(float(days["day"].max() - days["day"].min()), 1.0)
     step = span * 0.015
 
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    fig = DisplayFigure(figsize=(7, 4.5), layout="constrained")
     ax = fig.add_subplot()
     for i, (group, colour) in enumerate(zip(groups, _colours(groups), strict=True)):
         g = summary[summary[by] == group]
@@ -148,8 +203,14 @@ def upcr_trajectories(
     column: str = "upcr",
     bin_days: int = 7,
     log: bool = False,
+    units: Mapping[str, str | float] | None = None,
 ) -> Figure:
     """Plot each subject's values of a column over study day and the median by group.
+
+    Values are drawn in the column's canonical unit (UPCR in mg/mg, the unit of the
+    trial definitions), which the y axis names: declare the unit of the table's values
+    with `units` (as for :func:`endpoints.score`) and they are converted, the axis adding
+    ``"converted from <unit>"``.
 
     Parameters
     ----------
@@ -158,7 +219,7 @@ def upcr_trajectories(
     by : str or None, default "arm"
         Grouping column (first non-missing value per subject); None for one group.
     column : str, default "upcr"
-        Numeric column to plot (canonical unit: UPCR in mg/mg).
+        Numeric column to plot.
     bin_days : int, default 7
         The median line pools visits of all subjects at nearby days (visit days scatter
         around the planned ones): a visit takes distinct days at most `bin_days` apart,
@@ -166,6 +227,13 @@ def upcr_trajectories(
         0 for exact days.
     log : bool, default False
         Log-scaled y axis (only positive values are then drawn).
+    units : mapping, optional
+        Column -> the unit its values are in (``{"upcr": "mg/mmol"}``), or the number
+        they are divided by to give the canonical unit, as for :func:`endpoints.score`;
+        only `column`'s entry is read. Without one the values are taken to be in the
+        canonical unit (with a warning when their median is implausible in it, as
+        :func:`endpoints.score` warns). A column without a canonical unit is drawn as
+        given, labelled with the unit declared for it.
 
     Returns
     -------
@@ -173,19 +241,31 @@ def upcr_trajectories(
         One axes: per group a :class:`~matplotlib.collections.LineCollection` of subject
         lines and a median line labelled ``"<group> median"``.
 
+    Raises
+    ------
+    InputError
+        If `visits` lacks ``subject_id``, ``day``, `column` or `by`, `column` has no
+        values, or its declared unit is unknown.
+
     Examples
     --------
     >>> visits = pd.DataFrame({"subject_id": [1, 1, 2, 2], "day": [0, 28, 0, 28],
-    ...                        "arm": "MSC", "upcr": [3.0, 1.5, 2.0, 0.4]})
-    >>> fig = upcr_trajectories(visits)
+    ...                        "arm": "MSC", "upcr": [339.4, 169.7, 226.2, 45.2]})
+    >>> fig = upcr_trajectories(visits, units={"upcr": "mg/mmol"})
     >>> [line.get_label() for line in fig.axes[0].get_lines()]
     ['MSC median']
+    >>> fig.axes[0].get_ylabel()
+    'UPCR (mg/mg, converted from mg/mmol)'
+    >>> fig.axes[0].get_lines()[0].get_ydata().round(2).tolist()  # medians in mg/mg
+    [2.5, 0.95]
     """
     frame = _long(visits, by, column, bin_days)
+    divisor, label = _lab_unit(column, units, frame["value"])
+    frame["value"] = frame["value"] / divisor
     if log:
         frame = frame[frame["value"] > 0]
     groups = _ordered(frame["group"])
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    fig = DisplayFigure(figsize=(7, 4.5), layout="constrained")
     ax = fig.add_subplot()
     for group, colour in zip(groups, _colours(groups), strict=True):
         g = frame[frame["group"] == group]
@@ -199,9 +279,8 @@ def upcr_trajectories(
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("Study day")
-    ax.set_ylabel(_axis_label(column))
-    ax.set_title(f"{_axis_label(column).split(' (')[0]} by subject"
-                 + (f" and {by}" if by is not None else ""))
+    ax.set_ylabel(label)
+    ax.set_title(f"{_axis_name(column)} by subject" + (f" and {by}" if by is not None else ""))
     ax.legend(title="thin lines: subjects", loc="best")
     ax.grid(alpha=0.3)
     return fig
@@ -217,11 +296,22 @@ def event_chart(
 ) -> Figure:
     """Plot one horizontal line per subject over follow-up with its flares and failures.
 
+    Each subject has one row, labelled with its ID, its line running from its first to
+    its last visit (marked ``|``: the end of follow-up). Subjects come in one block per
+    group of `by` (sorted by ID within it, numbers in numeric order), blocks separated by
+    a line and named, with their size, right of the axes. The figure grows with the
+    subjects (:data:`EVENT_ROW_INCHES` a row) up to :data:`EVENT_CHART_MAX_HEIGHT`
+    inches; beyond, rows, fonts and markers shrink, and IDs are labelled every k-th row
+    only once their font would be smaller than ``SUBJECT_FONT_POINTS[0]`` (about 1,000
+    subjects; a few hundred are all labelled).
+
     Flares are those of :func:`endpoints.flare_events` (SELENA Flare Index by SLEDAI,
     BILAG flares), at the visit where they were seen. Failures come from
     `results`: for each subject and endpoint, the first timepoint with a True result,
     marked at its assessment visit day (the failure happened by then), or, for
-    time-to-event endpoints, at the event day (``value``).
+    time-to-event endpoints, at the event day (``value``). A subject censored for a
+    time-to-event endpoint (False at every timepoint) has the same marker, hollow, at
+    the censoring day (its latest).
 
     Parameters
     ----------
@@ -232,15 +322,19 @@ def event_chart(
     endpoints : sequence of str, optional
         Result endpoints to mark; default ``["treatment_failure"]`` when present.
     by : str or None, default "arm"
-        Grouping column used to order and colour the subjects; None for no grouping.
+        Grouping column used to order, colour and block the subjects; None for no
+        grouping.
     trial : str or TrialDefinition, optional
         The scored trial, needed only when it is not registered.
 
     Returns
     -------
     Figure
-        One axes: a :class:`~matplotlib.collections.LineCollection` of subject lines and
-        one labelled marker series per kind of event shown.
+        One axes: a :class:`~matplotlib.collections.LineCollection` of subject lines (row
+        ``i`` at y = ``i``, top to bottom), the subject IDs as y tick labels, a scatter
+        of the last visits labelled ``"last visit"``, one labelled marker series per kind
+        of event shown, and, with `by`, one text per group (``"<group> (n=<subjects>)"``)
+        and a separating line (gid ``"group separator"``) between groups.
 
     Examples
     --------
@@ -249,6 +343,8 @@ def event_chart(
     >>> fig = event_chart(visits, by=None)
     >>> sorted(line.get_label() for line in fig.axes[0].get_lines())
     ['flare mild moderate', 'flare severe']
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['A', 'B']
     """
     for column in ("subject_id", "day"):
         if column not in visits.columns:
@@ -258,51 +354,96 @@ def event_chart(
     span = subjects.groupby("subject_id")["day"].agg(["min", "max"])
     span["group"] = (_groups(visits, by).reindex(span.index).fillna(NO_GROUP)
                      if by is not None else ALL)
-    span["_na"] = span["group"] == NO_GROUP
-    span = span.sort_values(["_na", "group"], kind="stable")  # subjects sorted within groups
-    row = pd.Series(np.arange(len(span), dtype=float), index=span.index)
-
-    height = min(max(3.0, 0.25 * len(span) + 1.5), 14.0)
-    fig = Figure(figsize=(8, height), layout="constrained")
-    ax = fig.add_subplot()
     names = _ordered(span["group"])
+    rank = {g: i for i, g in enumerate(names)}
+    span = span.loc[sorted(span.index, key=lambda s: (rank[span.at[s, "group"]], _natural(s)))]
+    row = pd.Series(np.arange(len(span), dtype=float), index=span.index)
+    n = len(span)
+
+    # a row of EVENT_ROW_INCHES up to the tallest figure, then as much as fits
+    frame_inches = 1.7
+    row_inches = min(EVENT_ROW_INCHES, (EVENT_CHART_MAX_HEIGHT - frame_inches) / max(n, 1))
+    height = max(3.0, n * row_inches + frame_inches)
+    row_points = row_inches * 72
+    smallest, largest = SUBJECT_FONT_POINTS
+    every = max(1, math.ceil(smallest / (0.75 * row_points)))  # label every k-th row
+    fontsize = min(largest, 0.75 * row_points * every)
+    marker = min(7.0, max(2.5, 0.8 * row_points))
+
+    fig = DisplayFigure(figsize=(8, height), layout="constrained")
+    ax = fig.add_subplot()
     colour = dict(zip(names, _colours(names), strict=True))
     segments = [[(lo, y), (hi, y)] for lo, hi, y in zip(span["min"], span["max"], row, strict=True)]
     ax.add_collection(LineCollection(segments, colors=[colour[g] for g in span["group"]],
-                                     linewidths=1.5 if len(span) <= 60 else 0.8, alpha=0.6))
+                                     linewidths=min(1.5, max(0.5, row_points / 8)), alpha=0.6))
+    ax.scatter(span["max"].to_numpy(dtype=float), row.to_numpy(), marker="|",
+               s=(1.2 * marker) ** 2, color="0.3", linewidths=1, label="last visit")
 
     flares = flare_events(visits)
-    for kind, (marker, c) in FLARE_MARKERS.items():
+    for kind, (shape, c) in FLARE_MARKERS.items():
         hits = flares[flares["kind"] == kind]
         if len(hits):
             ax.plot(hits["day"].to_numpy(dtype=float),
                     row[hits["subject_id"].astype(str)].to_numpy(), linestyle="none",
-                    marker=marker, color=c, markersize=7, label=kind.replace("_", " "))
+                    marker=shape, color=c, markersize=marker, label=kind.replace("_", " "))
     if results is not None:
-        groups = _failures(results, endpoints, trial).groupby("endpoint", sort=True)
-        for i, (name, hits) in enumerate(groups):
-            hits = hits[hits["subject_id"].isin(row.index)]
-            when = "event day" if hits["tte"].any() else "assessment visit"
-            ax.plot(hits["x"].to_numpy(dtype=float), row[hits["subject_id"]].to_numpy(),
-                    linestyle="none", marker=FAILURE_MARKERS[i % len(FAILURE_MARKERS)],
-                    markersize=9, color="black",
-                    label=f"{str(name).replace('_', ' ')} ({when})")
+        hits, censored = _failures(results, endpoints, trial)
+        for i, name in enumerate(sorted(set(hits["endpoint"]) | set(censored["endpoint"]))):
+            shape = FAILURE_MARKERS[i % len(FAILURE_MARKERS)]
+            label = str(name).replace("_", " ")
+            events = hits[(hits["endpoint"] == name) & hits["subject_id"].isin(row.index)]
+            if len(events):
+                when = "event day" if events["tte"].any() else "assessment visit"
+                ax.plot(events["x"].to_numpy(dtype=float),
+                        row[events["subject_id"]].to_numpy(), linestyle="none", marker=shape,
+                        markersize=marker + 2, color="black", label=f"{label} ({when})")
+            cens = censored[(censored["endpoint"] == name)
+                            & censored["subject_id"].isin(row.index)]
+            if len(cens):
+                ax.plot(cens["x"].to_numpy(dtype=float), row[cens["subject_id"]].to_numpy(),
+                        linestyle="none", marker=shape, markersize=marker + 2, color="black",
+                        markerfacecolor="white", label=f"{label} (censored)")
 
     ax.autoscale_view()
-    ax.set_ylim(len(span) - 0.5, -0.5)
-    if len(span) <= MAX_SUBJECT_LABELS:
-        ax.set_yticks(row.to_numpy(), list(row.index))
-    else:
-        ax.set_yticks([])
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_yticks(row.to_numpy()[::every], list(row.index)[::every], fontsize=fontsize)
+    ax.tick_params(axis="y", length=2 if n > 60 else 3.5, pad=2)
+    if height > 8:  # a tall chart: study days on top too
+        ax.tick_params(axis="x", top=True, labeltop=True)
     ax.set_xlabel("Study day")
-    ax.set_ylabel("Subject" + (f" (coloured by {by})" if by is not None else ""))
+    ax.set_ylabel(f"Subject (n={n})")
     ax.set_title("Flares and treatment failures over follow-up")
+
+    # group blocks: a line between them, their names right of the axes
+    offset = 0.0
+    if by is not None:
+        right = (blended_transform_factory(ax.transAxes, ax.transData)
+                 + ScaledTranslation(4 / 72, 0, fig.dpi_scale_trans))
+        sizes = span["group"].value_counts()
+        start, renderer, texts = 0, fig.canvas.get_renderer(), []
+        for g in names:
+            if start:
+                ax.axhline(start - 0.5, color="0.2", linewidth=1, gid="group separator")
+            texts.append(ax.text(1, start + (sizes[g] - 1) / 2, f"{g} (n={sizes[g]})",
+                                 transform=right, ha="left", va="center", fontsize=9,
+                                 fontweight="bold", color=colour[g]))
+            start += sizes[g]
+        # names along their blocks when every block is long enough, else across
+        lengths = [t.get_window_extent(renderer).width / fig.dpi for t in texts]
+        along = all(sizes[g] * row_inches >= length + 0.2
+                    for g, length in zip(names, lengths, strict=True))
+        for t in texts:
+            t.set_rotation(270 if along else 0)
+        offset = max((t.get_window_extent(renderer).width / fig.dpi for t in texts),
+                     default=0.0)
     handles, labels = ax.get_legend_handles_labels()
     if by is not None:
         handles += [Line2D([], [], color=colour[g], linewidth=2) for g in names]
         labels += [f"{by}: {g}" for g in names]
-    if handles:
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    if handles:  # right of the group names
+        anchor = ax.transAxes + ScaledTranslation(offset + 0.12, 0, fig.dpi_scale_trans)
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1, 1),
+                  bbox_transform=anchor, borderaxespad=0, fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -313,6 +454,7 @@ def steroid_dose(
     by: str | None = "arm",
     column: str = "prednisone",
     bin_days: int = 7,
+    units: Mapping[str, str | float] | None = None,
 ) -> Figure:
     """Plot the median daily prednisone dose and its interquartile band over time by group.
 
@@ -328,6 +470,9 @@ def steroid_dose(
     bin_days : int, default 7
         Nearby days are pooled into visits as in :func:`upcr_trajectories`; 0 for exact
         days.
+    units : mapping, optional
+        Column -> declared unit, as in :func:`upcr_trajectories`: doses are drawn in
+        mg/day (``{"immunosuppressant_dose": "g/day"}`` is converted).
 
     Returns
     -------
@@ -345,8 +490,12 @@ def steroid_dose(
     (2, 2)
     """
     frame = _long(visits, by, column, bin_days)
+    divisor, label = _lab_unit(column, units, frame["value"], default="mg/day")
+    frame["value"] = frame["value"] / divisor
+    if column == "prednisone":
+        label = label[:-1] + ", prednisone-equivalent)"
     groups = _ordered(frame["group"])
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    fig = DisplayFigure(figsize=(7, 4.5), layout="constrained")
     ax = fig.add_subplot()
     for group, colour, style in zip(groups, _colours(groups), _styles(groups), strict=True):
         binned = frame[frame["group"] == group].groupby("visit")["value"]
@@ -359,7 +508,7 @@ def steroid_dose(
                 markersize=4, linestyle=style, label=f"{group} median")
     ax.set_ylim(bottom=0)
     ax.set_xlabel("Study day")
-    ax.set_ylabel(f"{column.replace('_', ' ').capitalize()} (mg/day, prednisone-equivalent)")
+    ax.set_ylabel(label)
     ax.set_title("Steroid dose" + (f" by {by}" if by is not None else "")
                  + ": median and interquartile range")
     ax.legend(title="shaded: IQR", loc="best")
@@ -476,7 +625,7 @@ def definition_agreement(
     x = np.arange(k, dtype=float)
 
     height = min(max(3.0, 0.16 * n + 1.5), 6.5)
-    fig = Figure(figsize=(max(6.5, 1.1 * k + 4.0), height + 3.2), layout="constrained")
+    fig = DisplayFigure(figsize=(max(6.5, 1.1 * k + 4.0), height + 3.2), layout="constrained")
     grid_ax, rate_ax = fig.subplots(2, 1, height_ratios=[height, 3.2])
 
     cells = list(AGREEMENT_CELLS)  # 1, 0, -1
@@ -538,6 +687,191 @@ def definition_agreement(
     return fig
 
 
+def kaplan_meier(
+    results: pd.DataFrame,
+    visits: pd.DataFrame | None,
+    endpoint: str,
+    *,
+    timepoint: str | None = None,
+    by: str | None = "arm",
+    cumulative: bool = False,
+    times: Sequence[float] | None = None,
+    trial: str | TrialDefinition | None = None,
+) -> Figure:
+    """Plot Kaplan-Meier curves of a time-to-event endpoint by group, with the numbers at
+    risk.
+
+    Each subject evaluable at the timepoint (``result`` not ``<NA>``) contributes its
+    ``value``, the study day of the event (``result`` True) or of censoring (False), as
+    its time since day 0; subjects with ``<NA>`` (no visit with the event known, or the
+    endpoint does not apply) are left out. The survival function of each group is
+    estimated by :class:`statsmodels.duration.survfunc.SurvfuncRight` and drawn as a
+    step curve from 1 at day 0 to the group's last follow-up, censoring times marked
+    ``|`` on the curve. Under the axes, the number at risk (time >= t) of each group at
+    the x ticks.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Result table of :func:`endpoints.score`.
+    visits : DataFrame or None
+        The scored visit table (it gives the groups); None for all subjects in one.
+    endpoint : str
+        Name of a time-to-event endpoint of the scored trial.
+    timepoint : str, optional
+        The endpoint's timepoint (the end of its period); default its latest, the
+        longest follow-up (an earlier one counts the same events up to its day).
+    by : str or None, default "arm"
+        Grouping column of `visits`; None for all subjects in one group.
+    cumulative : bool, default False
+        Draw ``1 - S(t)``, the proportion with the event (rising curves: usual for a
+        favourable event such as a response), instead of the proportion without it.
+    times : sequence of float, optional
+        Study days of the x ticks and the numbers at risk; default every 7, 14, 28,
+        56, ... days (at most 8 intervals) from 0 to the last time.
+    trial : str or TrialDefinition, optional
+        The scored trial, needed only when it is not registered.
+
+    Returns
+    -------
+    Figure
+        Two axes. (a) The curves: per group a step line labelled ``"<group> (n=<subjects>,
+        events=<events>)"`` whose data are the steps (x: 0, the event times, the last
+        time; y: 1 and the estimates after each event time; drawn ``steps-post``), and a
+        marker line labelled ``"<group> censored"`` at the censoring times. (b) The
+        numbers at risk: one text per group and time, the groups as y tick labels.
+
+    Raises
+    ------
+    InputError
+        If the endpoint is not in `results`, is not a time-to-event endpoint of its
+        trial, or its rows are not time-to-event results (``value`` the day, not
+        negative, for every row with a result), or no subject is evaluable; if
+        `timepoint` is not one of the endpoint's, or `visits` lacks ``subject_id`` or
+        `by`.
+
+    Examples
+    --------
+    >>> results = pd.DataFrame({
+    ...     "trial_id": "NCT03580291", "subject_id": ["1", "2", "3", "4"],
+    ...     "endpoint": "time_to_complete_response", "timepoint": "week 24",
+    ...     "day": [56, 84, 168, 168], "result": [True, True, False, True],
+    ...     "category": None, "value": [56.0, 84.0, 168.0, 168.0], "reason": None})
+    >>> fig = kaplan_meier(results, None, "time_to_complete_response")
+    >>> curve = fig.axes[0].get_lines()[0]
+    >>> curve.get_label()
+    'all subjects (n=4, events=3)'
+    >>> curve.get_xdata().tolist(), curve.get_ydata().round(3).tolist()
+    ([0.0, 56.0, 84.0, 168.0, 168.0], [1.0, 0.75, 0.5, 0.25, 0.25])
+    >>> [t.get_text() for t in fig.axes[1].texts][:3]  # at risk on days 0, 28, 56
+    ['4', '4', '4']
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    table = check_results(results, needed=("trial_id", "subject_id", "endpoint", "timepoint",
+                                           "day", "result", "value"))
+    rows = table[table["endpoint"] == endpoint]
+    if rows.empty:
+        known = sorted(set(table["endpoint"].dropna()))
+        raise InputError("endpoint", f"{endpoint!r} is not in the results; known: {known}")
+    trial_ids = list(rows["trial_id"].dropna().unique())
+    if len(trial_ids) != 1:
+        raise InputError("trial_id", f"the rows of {endpoint!r} should come from one trial, "
+                                     f"got {trial_ids}")
+    definition = registry.definition_of(trial_ids[0], trial)
+    try:
+        spec = definition.endpoint(endpoint)
+    except KeyError:
+        raise InputError("endpoint", f"{endpoint!r} is not an endpoint of trial "
+                                     f"{definition.id}") from None
+    if spec.kind != "time_to_event":
+        raise InputError("endpoint", f"{endpoint!r} is a {spec.kind} endpoint of "
+                                     f"{definition.id}, not time_to_event: a Kaplan-Meier "
+                                     f"plot needs the day of each event or censoring")
+    labels = list(dict.fromkeys(rows["timepoint"].dropna()))
+    days = {t.label: t.day for t in definition.timepoints}
+    if timepoint is None:
+        timepoint = max(labels, key=lambda t: days.get(t, -np.inf))
+    elif timepoint not in labels:
+        raise InputError("timepoint=", f"{timepoint!r} is not a timepoint of {endpoint!r} in "
+                                       f"the results; it has {labels}")
+    rows = rows[(rows["timepoint"] == timepoint) & rows["result"].notna()]
+    if rows["subject_id"].duplicated().any():
+        raise InputError("subject_id", f"a subject appears twice for {endpoint!r} at "
+                                       f"{timepoint!r}")
+    time = rows["value"].astype("Float64")
+    bad = (time.isna() | (time < 0) | (rows["day"].notna() & (rows["day"] != time))
+           ).fillna(True).astype(bool)
+    if bad.any():
+        first = rows[bad].iloc[0]
+        raise InputError("value", f"not a time-to-event result of {endpoint!r}: value must be "
+                                  f"the study day (>= 0) of the event or censoring, the row's "
+                                  f"day", subject=first["subject_id"], count=int(bad.sum()))
+    if rows.empty:
+        raise InputError("result", f"no subject is evaluable for {endpoint!r} at {timepoint!r}")
+    frame = pd.DataFrame({"subject_id": rows["subject_id"].astype(str),
+                          "time": time.to_numpy(dtype=float),
+                          "event": rows["result"].to_numpy(dtype=bool)})
+    if visits is None or by is None:
+        frame["group"] = ALL
+    else:
+        frame["group"] = frame["subject_id"].map(_groups(visits, by)).fillna(NO_GROUP)
+    groups = _ordered(frame["group"])
+    last = float(frame["time"].max())
+    ticks = np.asarray(times if times is not None else _day_ticks(last), dtype=float)
+    right = max(last, float(ticks.max()) if len(ticks) else last)
+    xlim = (min(0.0, float(ticks.min()) if len(ticks) else 0.0) - 0.03 * max(right, 1),
+            right + 0.03 * max(right, 1))
+
+    table_inches = 0.45 + 0.22 * len(groups)
+    fig = DisplayFigure(figsize=(7, 4.5 + table_inches), layout="constrained")
+    ax, risk = fig.subplots(2, 1, height_ratios=[4.5, table_inches])
+    for i, (group, colour, style) in enumerate(
+            zip(groups, _colours(groups), _styles(groups), strict=True)):
+        g = frame[frame["group"] == group]
+        fit = SurvfuncRight(g["time"].to_numpy(), g["event"].to_numpy(dtype=int))
+        steps = np.asarray(fit.surv_times, dtype=float)
+        surv = np.asarray(fit.surv_prob, dtype=float)
+        end = float(g["time"].max())
+        x = np.concatenate([[0.0], steps, [end]])
+        y = np.concatenate([[1.0], surv, [surv[-1] if len(surv) else 1.0]])
+        censored = np.sort(g.loc[~g["event"], "time"].to_numpy(dtype=float))
+        at = np.searchsorted(steps, censored, side="right")  # S(t) is right-continuous
+        y_censored = np.where(at > 0, surv[np.maximum(at - 1, 0)] if len(surv) else 1.0, 1.0)
+        if cumulative:
+            y, y_censored = 1 - y, 1 - y_censored
+        ax.plot(x, y, drawstyle="steps-post", color=colour, linestyle=style, linewidth=2,
+                label=f"{group} (n={len(g)}, events={int(g['event'].sum())})")
+        ax.plot(censored, y_censored, linestyle="none", marker="|", markersize=10,
+                markeredgewidth=1.5, color=colour, label=f"{group} censored")
+        for t in ticks:
+            risk.text(t, i, str(int((g["time"] >= t).sum())), ha="center", va="center",
+                      fontsize=9, color=colour)
+    curves = [ln for ln in ax.get_lines() if not ln.get_label().endswith(" censored")]
+    ax.legend([*curves, Line2D([], [], color="0.3", marker="|", markersize=10,
+                               markeredgewidth=1.5, linestyle="none")],
+              [*(c.get_label() for c in curves), "censored"],
+              title=(f"{by}" if by is not None and visits is not None else None),
+              loc="best", fontsize=9)
+    event = describe(spec.event, definition.criteria)
+    ax.set_ylabel(f"Proportion {'with' if cumulative else 'without'} {event}\n(Kaplan-Meier)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("Study day")
+    ax.set_title(f"{endpoint} ({timepoint})")
+    ax.grid(alpha=0.3)
+    for axes in (ax, risk):
+        axes.set_xticks(ticks)
+        axes.set_xlim(xlim)
+    risk.set_yticks(np.arange(len(groups)), groups, fontsize=9)
+    risk.set_ylim(len(groups) - 0.5, -0.5)
+    risk.tick_params(axis="x", bottom=False, labelbottom=False)
+    risk.tick_params(axis="y", length=0)
+    for spine in risk.spines.values():
+        spine.set_visible(False)
+    risk.set_title("Number at risk", loc="left", fontsize=9)
+    return fig
+
+
 def _long(visits: pd.DataFrame, by: str | None, column: str, bin_days: int) -> pd.DataFrame:
     """subject_id (str), day, value (float), group and visit (pooled day) of the
     non-missing values."""
@@ -577,26 +911,39 @@ def _visits(day: pd.Series, bin_days: int) -> pd.Series:
     return day.groupby(cluster).transform("median")
 
 
-def _failures(results: pd.DataFrame, endpoints: Sequence[str] | None, trial) -> pd.DataFrame:
-    """subject_id, endpoint, x: where to mark each subject's first True result."""
+def _failures(results: pd.DataFrame, endpoints: Sequence[str] | None, trial
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """subject_id, endpoint, x (and tte): where to mark each subject's first True result;
+    and subject_id, endpoint, x: the censoring day of each subject censored for a
+    time-to-event endpoint (no True result, a False one: its latest ``value``)."""
     names = set(results["endpoint"].astype(str))
     wanted = list(endpoints) if endpoints is not None else ["treatment_failure"]
     unknown = [e for e in wanted if e not in names]
     if endpoints is not None and unknown:
         raise ValueError(f"endpoints {unknown} are not in the results; known: {sorted(names)}")
-    hits = results[results["endpoint"].astype(str).isin(wanted)
-                   & results["result"].astype("boolean").fillna(False).astype(bool)]
-    hits = pd.DataFrame({
-        "trial_id": hits["trial_id"].astype(str),
-        "subject_id": hits["subject_id"].astype(str),
-        "endpoint": hits["endpoint"].astype(str),
-        "day": pd.to_numeric(hits["day"]).astype(float),
-        "value": pd.to_numeric(hits["value"]).astype(float),
+    rows = results[results["endpoint"].astype(str).isin(wanted)]
+    rows = pd.DataFrame({
+        "trial_id": rows["trial_id"].astype(str),
+        "subject_id": rows["subject_id"].astype(str),
+        "endpoint": rows["endpoint"].astype(str),
+        "day": pd.to_numeric(rows["day"]).astype(float),
+        "value": pd.to_numeric(rows["value"]).astype(float),
+        "result": rows["result"].astype("boolean"),
     })
-    hits["tte"] = hits["endpoint"].isin(_time_to_event(hits, trial))
+    rows["tte"] = rows["endpoint"].isin(_time_to_event(rows, trial))
+    true = rows["result"].fillna(False).astype(bool)
+    hits = rows[true].copy()
     hits["x"] = hits["day"].where(~hits["tte"], hits["value"])
     hits = hits[hits["x"].notna()].sort_values("x", kind="stable")
-    return hits.drop_duplicates(["subject_id", "endpoint"])
+    hits = hits.drop_duplicates(["subject_id", "endpoint"])
+    keys = ["subject_id", "endpoint"]
+    ever = pd.MultiIndex.from_frame(rows.loc[true, keys])
+    false = rows["result"].eq(False).fillna(False).astype(bool)  # <NA> is not False
+    censored = rows[rows["tte"] & false & rows["value"].notna()]
+    censored = censored[~pd.MultiIndex.from_frame(censored[keys]).isin(ever)]
+    censored = (censored.groupby(keys, as_index=False, sort=True)["value"].max()
+                .rename(columns={"value": "x"}))
+    return hits, censored
 
 
 def _time_to_event(hits: pd.DataFrame, trial) -> set[str]:
@@ -617,6 +964,21 @@ def _agreement_blocks(codes: np.ndarray) -> np.ndarray:
     return np.select([responder & non_responder, responder, non_responder], [0, 1, 2], 3)
 
 
+def _day_ticks(last: float) -> np.ndarray:
+    """Study days 0, step, 2 step, ... up to `last`: the smallest step of 7, 14, 28, 56,
+    84, 112, 168, 182, 364 and 728 days giving at most 8 intervals."""
+    for step in (7, 14, 28, 56, 84, 112, 168, 182, 364, 728):
+        if last / step <= 8:
+            return np.arange(0.0, last + 1e-9, step)
+    return np.linspace(0.0, last, 9)
+
+
+def _natural(text: str) -> tuple:
+    """Sort key putting numbers in text in numeric order: S2 before S10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", text) if part)
+
+
 def _ordered(groups: pd.Series) -> list[str]:
     present = set(groups)
     return sorted(present - {NO_GROUP}) + ([NO_GROUP] if NO_GROUP in present else [])
@@ -632,7 +994,46 @@ def _styles(groups: Sequence[str]) -> list[str]:
     return [("-", "--", "-.", ":")[i % 4] for i in range(len(groups))]
 
 
-def _axis_label(column: str) -> str:
-    labels = {"upcr": "UPCR (mg/mg)", "proteinuria_24h": "Proteinuria (g/24h)",
-              "egfr": "eGFR (mL/min/1.73 m²)", "prednisone": "Prednisone (mg/day)"}
-    return labels.get(column, column.replace("_", " "))
+def _axis_name(column: str) -> str:
+    return AXIS_NAMES.get(column, column.replace("_", " ").capitalize())
+
+
+def _lab_unit(column: str, units, values: pd.Series, *, default: str | None = None
+              ) -> tuple[float, str]:
+    """(divisor, axis label) of `column`'s values: the divisor into the canonical unit
+    declared in `units` (1 when none is), and ``"<name> (<unit>)"`` naming the unit the
+    divided values are in, and the declared one they were converted from.
+
+    `default` is the unit of a column without a canonical unit or a declared one."""
+    if units is None:
+        units = {}
+    if not isinstance(units, Mapping):
+        raise InputError("units=", f"expected a mapping such as {{'upcr': 'mg/mmol'}}, got "
+                                   f"{type(units).__name__}")
+    canonical = CANONICAL_UNITS.get(column)
+    declared = units.get(column)
+    name = _axis_name(column)
+    if declared is None:
+        warning = implausible(column, values)
+        if warning:
+            warnings.warn(warning, EndpointsWarning, stacklevel=3)
+        unit = canonical or default
+        return 1.0, f"{name} ({_PRETTY_UNITS.get(unit, unit)})" if unit else name
+    if isinstance(declared, bool) or not isinstance(declared, str | int | float):
+        raise InputError(column, f"units= must give a unit name or a divisor, got {declared!r}")
+    if not isinstance(declared, str):
+        if canonical is None or not (math.isfinite(declared) and declared > 0):
+            raise InputError(column, f"unit divisor {declared!r} needs a positive number and a "
+                                     f"column with a canonical unit")
+        pretty = _PRETTY_UNITS.get(canonical, canonical)
+        return float(declared), f"{name} ({pretty}, converted: values / {declared:g})"
+    if canonical is None:  # not a canonical column: drawn as given, in the declared unit
+        return 1.0, f"{name} ({declared})"
+    divisor = unit_divisor(column, declared)
+    if divisor is None:
+        raise InputError(column, f"unknown unit {declared!r}; known: "
+                                 f"{', '.join(UNIT_DIVISORS.get(column, {canonical: 1}))}")
+    pretty = _PRETTY_UNITS.get(canonical, canonical)
+    if divisor == 1.0:
+        return 1.0, f"{name} ({pretty})"
+    return divisor, f"{name} ({pretty}, converted from {declared})"
