@@ -1,11 +1,13 @@
-"""Score the bundled example visit table for NCT03917797 (MSC-ROLE) and print a summary,
-then score the same trial from its bundled CDISC ADaM and SDTM datasets.
+"""Score the bundled example visit table for NCT03917797 (MSC-ROLE), print a summary and
+write the HTML report, then score the same trial from its bundled CDISC ADaM and SDTM
+datasets.
 
 The table is synthetic (``python examples/make_example_data.py`` draws it with
-``ep.simulate``). Run with ``make demo`` (or ``python examples/demo.py`` inside the
-environment).
+``ep.simulate``). Run with ``make demo`` (or ``python examples/demo.py [OUTPUT_FOLDER]``
+inside the environment); the report is written to ``demo-output/`` by default.
 """
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -80,6 +82,16 @@ print(top.to_string())
 section("Why results are not evaluable (all endpoints)")
 missing = results[results.result.isna() & results.value.isna()]
 print(missing.reason.value_counts().head(5).rename("results").to_string())
+
+section("Primary endpoint as a report table (ep.summarize -> ep.format_table)")
+summary = ep.summarize(results.drop(columns="arm"), visits)
+primary = summary[summary.endpoint.isin(["renal_response", "sri4"])].pipe(ep.format_table)
+print(primary.drop(columns="trial_id").to_string(index=False))
+
+folder = Path(sys.argv[1] if len(sys.argv) > 1 else "demo-output")
+folder.mkdir(parents=True, exist_ok=True)
+report = ep.report(results.drop(columns="arm"), visits, path=folder / "nct03917797_report.html")
+print(f"\nreport: {report} (definitions, every summary table, figures, not-evaluable listing)")
 
 section("The same trial from CDISC datasets (bundled ADaM and SDTM, SI units)")
 params = ep.cdisc.example_folder() / "params.csv"
