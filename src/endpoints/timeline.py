@@ -38,10 +38,11 @@ def last_row(v: Visits, mask: np.ndarray) -> np.ndarray:
 def _edge_row(v: Visits, mask: np.ndarray, *, last: bool) -> np.ndarray:
     hits = np.flatnonzero(mask)
     codes = v.code[hits]
+    keep = np.ones(len(hits), dtype=bool)  # each subject's first (or last) hit
     if last:
-        keep = np.r_[codes[1:] != codes[:-1], True] if len(hits) else hits.astype(bool)
+        np.not_equal(codes[1:], codes[:-1], out=keep[:-1])
     else:
-        keep = np.r_[True, codes[1:] != codes[:-1]] if len(hits) else hits.astype(bool)
+        np.not_equal(codes[1:], codes[:-1], out=keep[1:])
     rows = np.full(v.n_subjects, NO_ROW, dtype=np.int64)
     rows[codes[keep]] = hits[keep]
     return rows

@@ -96,6 +96,8 @@ def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndar
     >>> codes.tolist(), labels.tolist(), bad["missing"].tolist()
     ([1, 1, 0, -1], ['0', '1'], [False, False, False, True])
     """
+    if isinstance(column.dtype, pd.CategoricalDtype):  # encode the few categories only
+        return _encode_categorical(column)
     raw, uniques = _factorize(_plain(column))
     texts = _texts(uniques)
     kind = np.zeros(len(texts), dtype=np.int8)  # per distinct value: 0 valid, 1..3 problems
@@ -119,6 +121,27 @@ def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndar
         bad = {"missing": row_kind == 1, "infinite": row_kind == 2,
                "not a single value": row_kind == 3}
     return codes.astype(np.int64, copy=False), labels.astype(object), bad
+
+
+def _encode_categorical(column: pd.Series):
+    """:func:`encode` of a categorical column through its categories: each category's
+    text form is found once, and the rows take their category's."""
+    categories = pd.Series(np.asarray(column.cat.categories, dtype=object), dtype=object)
+    cat_codes, labels, cat_bad = encode(categories)
+    row_cat = np.asarray(column.cat.codes, dtype=np.int64)
+    present = row_cat >= 0
+    codes = np.where(present, cat_codes[np.maximum(row_cat, 0)], -1) if len(cat_codes) else (
+        np.full(len(row_cat), -1, dtype=np.int64))
+    bad = {problem: np.where(present, flags[np.maximum(row_cat, 0)], problem == "missing")
+           if len(flags) else ~present for problem, flags in cat_bad.items()}
+    used = np.zeros(len(labels) + 1, dtype=bool)  # labels of categories no row has: dropped
+    used[codes] = True
+    keep = np.flatnonzero(used[:-1])
+    if len(keep) < len(labels):
+        recode = np.full(len(labels) + 1, -1, dtype=np.int64)
+        recode[keep] = np.arange(len(keep))
+        codes, labels = recode[codes], labels[keep]
+    return codes.astype(np.int64, copy=False), labels, bad
 
 
 def text_forms(column: pd.Series) -> np.ndarray:

@@ -181,7 +181,8 @@ class VisitTable:
         last = self.starts[hi] if hi < n else self.n_rows
         rows = self.order[first:last]
         names = list(self.columns)
-        values = dict(zip(names, map_threads(lambda name: self.columns[name].take(rows), names),
+        values = dict(zip(names, map_threads(lambda name: self.columns[name].take(rows), names,
+                                              len(rows)),
                           strict=True))
         text = {"sex": values.pop("sex")} if "sex" in values else {}
         code, day = self.code[first:last] - lo, self.day[first:last]
@@ -218,10 +219,15 @@ class VisitTable:
             yield self.visits(int(lo), int(hi))
 
 
-def map_threads(function, items: list) -> list:
+#: fewer rows than this are converted on one thread: starting threads costs more
+THREAD_ROWS = 50_000
+
+
+def map_threads(function, items: list, rows: int = THREAD_ROWS) -> list:
     """``[function(item) for item in items]`` on a few threads (for numpy and Arrow work,
-    which releases the GIL); results, and the first error, in the order of `items`."""
-    if len(items) < 2:
+    which releases the GIL) when the table has at least :data:`THREAD_ROWS` `rows`;
+    results, and the first error, in the order of `items`."""
+    if len(items) < 2 or rows < THREAD_ROWS:
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return list(pool.map(function, items))
@@ -393,7 +399,7 @@ def check_visits(
         _check_range(values, name, where)
         return _Column(values), found, implausible(name, values)
 
-    converted = map_threads(canonical, read)
+    converted = map_threads(canonical, read, len(frame))
     checked = {name: column for name, (column, _, _) in zip(read, converted, strict=True)}
     for _, found, _ in converted:
         problems.found += found.found

@@ -76,7 +76,7 @@ def adverse_event(visits: Visits, trial: TrialDefinition, endpoint: AdverseEvent
     category_known = met & (~ungraded | (worst == 5))
     labels = [f"grade {g}" for g in range(1, 6)]
     codes = np.where(category_known & (worst >= 1), worst.astype(np.int64) - 1, -1)
-    category = pd.Categorical.from_codes(codes, categories=labels)
+    category = reasons.Reason(codes, np.array(labels, dtype=object))
     kinds = " or ".join(unknowable) or "a field"
     why = reasons.coalesce(
         reasons.const(~met & ~has_visits & (maybe == 0), NO_VISITS),

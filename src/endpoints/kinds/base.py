@@ -30,20 +30,25 @@ class Block:
 
     day: np.ndarray
     result: pd.arrays.BooleanArray
-    category: pd.Categorical
+    category: reasons.Reason
     value: np.ndarray
-    reason: pd.Categorical
+    reason: reasons.Reason
 
     @classmethod
     def empty(cls, n: int, reason: str) -> Block:
         """Not evaluable for all `n` subjects, for the same `reason`."""
         return cls(
             day=np.full(n, NO_DAY, dtype=np.int64),
-            result=pd.array(np.full(n, None), dtype="boolean"),
+            result=unknown_results(n),
             category=reasons.none(n),
             value=np.full(n, np.nan),
             reason=reasons.const(np.ones(n, dtype=bool), reason),
         )
+
+
+def unknown_results(n: int) -> pd.arrays.BooleanArray:
+    """``n`` results, all ``<NA>`` (continuous endpoints, subjects not evaluable)."""
+    return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
 
 
 def at_assessment(visits: Visits, trial: TrialDefinition, timepoint: Timepoint) -> Context:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .. import reasons, timeline
 from ..decimals import errstate, rounded
 from ..definitions import Change, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
-from .base import NO_DAY, NO_VISIT, Block, at_assessment, visit_days
+from .base import NO_DAY, NO_VISIT, Block, at_assessment, unknown_results, visit_days
 
 
 def change(visits: Visits, trial: TrialDefinition, endpoint: Change, timepoint: Timepoint) -> Block:
@@ -30,5 +29,5 @@ def change(visits: Visits, trial: TrialDefinition, endpoint: Change, timepoint: 
         reasons.const(np.isnan(at_visit), f"{name} missing at the assessment visit"),
         reasons.const(np.ones(len(value), dtype=bool), "continuous endpoint: see value"),
     )
-    result = pd.array(np.full(len(value), None), dtype="boolean")
+    result = unknown_results(len(value))
     return Block(day, result, reasons.none(len(value)), value, why)

@@ -9,13 +9,12 @@ dose is more than the window before T.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .. import reasons, timeline
 from ..decimals import errstate, rounded
 from ..definitions import CumulativeDose, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
-from .base import NO_DAY, Block
+from .base import NO_DAY, Block, unknown_results
 
 
 def cumulative_dose(
@@ -49,7 +48,7 @@ def cumulative_dose(
                              f"before day {end}"),
         reasons.const(np.ones(v.n_subjects, dtype=bool), "continuous endpoint: see value"),
     )
-    result = pd.array(np.full(v.n_subjects, None), dtype="boolean")
+    result = unknown_results(v.n_subjects)
     return Block(np.full(v.n_subjects, NO_DAY, dtype=np.int64), result, reasons.none(v.n_subjects),
                  value, why)
 
@@ -60,5 +59,5 @@ def _from_medications(v: Visits, end: int, routes: tuple[str, ...]) -> Block:
     n = v.n_subjects
     value = v.medications.steroid_total(n, 0, end - 1, routes)
     why = reasons.const(np.ones(n, dtype=bool), "continuous endpoint: see value")
-    result = pd.array(np.full(n, None), dtype="boolean")
+    result = unknown_results(n)
     return Block(np.full(n, NO_DAY, dtype=np.int64), result, reasons.none(n), value, why)

@@ -4,12 +4,11 @@ its baseline value."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .. import reasons, timeline
 from ..definitions import Level, Timepoint, TrialDefinition
 from ..inputs.visits import Visits
-from .base import NO_DAY, NO_VISIT, Block, at_assessment, visit_days
+from .base import NO_DAY, NO_VISIT, Block, at_assessment, unknown_results, visit_days
 
 
 def level(visits: Visits, trial: TrialDefinition, endpoint: Level, timepoint: Timepoint) -> Block:
@@ -18,6 +17,7 @@ def level(visits: Visits, trial: TrialDefinition, endpoint: Level, timepoint: Ti
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from endpoints.inputs.visits import prepare
     >>> v = prepare(pd.DataFrame({"subject_id": [1, 1, 1], "day": [-14, 0, 84],
     ...                           "upcr": [2.0, None, 0.4]}))
@@ -46,5 +46,5 @@ def level(visits: Visits, trial: TrialDefinition, endpoint: Level, timepoint: Ti
             reasons.const(np.isnan(value), f"{name} missing at the assessment visit"),
             reasons.const(np.ones(len(value), dtype=bool), "continuous endpoint: see value"),
         )
-    result = pd.array(np.full(len(value), None), dtype="boolean")
+    result = unknown_results(len(value))
     return Block(day, result, reasons.none(len(value)), value, why)

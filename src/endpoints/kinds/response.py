@@ -14,7 +14,8 @@ from .. import reasons, timeline
 from ..definitions import Categorical, Response, Timepoint, TimeToEvent, TrialDefinition
 from ..inputs.visits import Visits
 from ..nodes import Context, Outcome, describe, evaluate
-from .base import NO_DAY, Block, at_assessment, missing_visit, visit_days
+from ..nodes.base import days_text
+from .base import NO_DAY, Block, at_assessment, missing_visit, unknown_results, visit_days
 
 
 def _unevaluable(out: Outcome, no_visit: np.ndarray, prefix: str = "not evaluable: "):
@@ -65,13 +66,13 @@ def categorical(
         reached = reached | out.value
     codes[undecided] = len(endpoint.categories)
     labels = [c.label for c in endpoint.categories] + [endpoint.otherwise]
-    category = pd.Categorical.from_codes(np.where(no_visit, -1, codes), categories=labels)
+    category = reasons.Reason(np.where(no_visit, -1, codes), np.array(labels, dtype=object))
     why = reasons.coalesce(reasons.const(no_visit, missing_visit(timepoint)),
                            reasons.join(parts))
     if endpoint.binary:
         result = reached
     else:
-        result = pd.array(np.full(n, None), dtype="boolean")
+        result = unknown_results(n)
         why = reasons.coalesce(why, reasons.const(codes >= 0, "categorical endpoint"))
     return Block(visit_days(ctx), result, category, np.full(n, np.nan), why)
 
@@ -94,7 +95,7 @@ def time_to_event(
     row = np.where(event_row >= 0, event_row, censor_row)
     found = row >= 0
     day = timeline.day_at(v, np.where(found, row, -1), NO_DAY)
-    result = pd.array(np.where(found, event_row >= 0, None), dtype="boolean")
+    result = pd.arrays.BooleanArray(found & (event_row >= 0), ~found)
     in_period = timeline.any_in(v, period)
     label = describe(endpoint.event, trial.criteria)
     last_unknown = timeline.last_row(v, period & out.unknown)
@@ -105,6 +106,5 @@ def time_to_event(
     )
     unknown_why = reasons.where(~found & in_period, reasons.at(out.why, last_unknown))
     censored = found & (event_row < 0)
-    why = reasons.join([why, unknown_why, reasons.where(censored, pd.Categorical(
-        day.astype(str)))], sep="")
+    why = reasons.join([why, unknown_why, days_text(day, censored, "{day}")], sep="")
     return Block(day, result, reasons.none(v.n_subjects), np.where(found, day, np.nan), why)

@@ -19,6 +19,7 @@ declarations; nothing else knows a node type.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -91,20 +92,27 @@ class Outcome:
     """
 
     value: pd.arrays.BooleanArray
-    why: pd.Categorical
+    why: reasons.Reason
     counts: dict[str, np.ndarray] = field(default_factory=dict)
 
-    @property
+    # read many times by the nodes above: computed once (`value` is never replaced), and
+    # read-only, as an outcome may be shared by every node that names its criterion
+    @functools.cached_property
     def true(self) -> np.ndarray:
-        return self.value.to_numpy(dtype=bool, na_value=False)
+        return _frozen(self.value.to_numpy(dtype=bool, na_value=False))
 
-    @property
+    @functools.cached_property
     def false(self) -> np.ndarray:
-        return (~self.value).to_numpy(dtype=bool, na_value=False)
+        return _frozen((~self.value).to_numpy(dtype=bool, na_value=False))
 
-    @property
+    @functools.cached_property
     def unknown(self) -> np.ndarray:
-        return self.value.isna()
+        return _frozen(np.asarray(self.value.isna()))
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 @dataclass
@@ -217,13 +225,13 @@ def variables(criterion: Criterion, named: Mapping[str, Criterion], *,
         yield from variables(term, named, at_visit=at_visit)
 
 
-def day_text(v: Visits, rows: np.ndarray, template: str) -> pd.Categorical:
+def day_text(v: Visits, rows: np.ndarray, template: str) -> reasons.Reason:
     """`template` formatted with the day of each row (no reason where a row is -1)."""
     return days_text(timeline.day_at(v, rows), rows >= 0, template)
 
 
-def days_text(days: np.ndarray, present: np.ndarray, template: str) -> pd.Categorical:
+def days_text(days: np.ndarray, present: np.ndarray, template: str) -> reasons.Reason:
     """`template` formatted with each day, where `present` (distinct days formatted once)."""
-    codes, uniques = pd.factorize(days)
-    texts = pd.Index([template.format(day=d) for d in uniques], dtype=object)
-    return reasons.where(present, pd.Categorical.from_codes(codes, categories=texts))
+    uniques, codes = np.unique(days, return_inverse=True)
+    texts = np.array([template.format(day=d) for d in uniques.tolist()], dtype=object)
+    return reasons.where(present, reasons.Reason(codes.ravel(), texts))

@@ -121,15 +121,14 @@ def at_rows(per_row: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def visit_reason(v: Visits, rows: np.ndarray, why: pd.Categorical, label: str,
-                 template: str, inner_label: str) -> pd.Categorical:
+def visit_reason(v: Visits, rows: np.ndarray, why: reasons.Reason, label: str,
+                 template: str, inner_label: str) -> reasons.Reason:
     """``"{label}: {template with the day of the row}: {inner reason at the row}"``, the
     inner reason left out where there is none or it only repeats `inner_label` (a
     single threshold not met). No reason where a row is ``-1``."""
     detail = reasons.at(why, rows)
     keep = np.r_[np.asarray(detail.categories != inner_label, dtype=bool), False]
-    detail = pd.Categorical.from_codes(np.where(keep[detail.codes], detail.codes, -1),
-                                       dtype=detail.dtype)
+    detail = reasons.where(keep[detail.codes], detail)
     return reasons.prefix(reasons.join([day_text(v, rows, template), detail], sep=": "),
                           f"{label}: ")
 
