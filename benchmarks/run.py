@@ -133,8 +133,10 @@ KEEP_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**40),
                "ARROW_DEFAULT_MEMORY_POOL": "system"}
 
 
-def _subprocess(args: list[str], env: dict | None = None) -> dict:
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args],
+def _subprocess(args: list[str], env: dict | None = None, script: str = __file__) -> dict:
+    """Run `script` (this one by default) in a fresh interpreter; its last output line,
+    read as JSON."""
+    proc = subprocess.run([sys.executable, str(Path(script).resolve()), *args],
                           capture_output=True, text=True, cwd=HERE,
                           env={**os.environ, **(env or {})})
     if proc.returncode:

@@ -47,7 +47,8 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = HERE.parent
 sys.path.insert(0, str(BENCHMARKS))
 
-from run import _reset_peak, _status, _trim  # noqa: E402  (benchmarks/run.py)
+from run import _reset_peak, _status, _trim, generate  # noqa: E402  (benchmarks/run.py)
+from run import _subprocess as run_script  # noqa: E402
 
 TRIAL = "NCT03917797"
 DEFAULT_SIZES = (100_000, 200_000, 1_000_000)
@@ -233,25 +234,11 @@ def latency(job: dict) -> dict:
             "rows": len(pd.DataFrame(call()))}
 
 
-def generate(n: int, path: str) -> dict:
-    import synth
-
-    start = time.perf_counter()
-    frame = synth.visit_table(n, seed=n)
-    frame.to_parquet(path, index=False)
-    return {"rows": len(frame), "seconds": time.perf_counter() - start}
-
-
 # --------------------------------------------------------------------------------------
 # driver side
 # --------------------------------------------------------------------------------------
 def _subprocess(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args],
-                          capture_output=True, text=True, cwd=BENCHMARKS)
-    if proc.returncode:
-        killed = " (killed: out of memory?)" if proc.returncode == -9 else ""
-        raise RuntimeError(f"exit code {proc.returncode}{killed}: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_script(args, script=__file__)
 
 
 def import_times(runs: int) -> dict:

@@ -229,10 +229,9 @@ class TimeToEvent(EndpointBase):
         return "binary"
 
 
-class Change(EndpointBase):
-    """Value of `variable` at the assessment visit minus its baseline."""
+class _OfVariable(EndpointBase):
+    """A continuous endpoint read from one clinical `variable` (change, level)."""
 
-    kind: Literal["change"] = "change"
     variable: str
     _variable = field_validator("variable")(clinical)
 
@@ -240,6 +239,12 @@ class Change(EndpointBase):
     def result_type(self) -> str:
         """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
         return "continuous"
+
+
+class Change(_OfVariable):
+    """Value of `variable` at the assessment visit minus its baseline."""
+
+    kind: Literal["change"] = "change"
 
 
 class Event(EndpointBase):
@@ -279,18 +284,11 @@ class CumulativeDose(EndpointBase):
         return "continuous"
 
 
-class Level(EndpointBase):
+class Level(_OfVariable):
     """The value of `variable` at the assessment visit; at a baseline timepoint, its
     baseline value (the last non-missing value on or before day 0)."""
 
     kind: Literal["level"] = "level"
-    variable: str
-    _variable = field_validator("variable")(clinical)
-
-    @property
-    def result_type(self) -> str:
-        """How results are reported: ``"binary"``, ``"categorical"`` or ``"continuous"``."""
-        return "continuous"
 
 
 class AdverseEvent(EndpointBase):

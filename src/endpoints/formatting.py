@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .summary import MISSING_CATEGORY
 
 #: the first columns of a summary, before the group column
 _KEYS = ("trial_id", "endpoint", "timepoint", "day")
@@ -186,14 +187,14 @@ def _binary(part, by, cell) -> list[tuple[str, dict]]:
 def _categorical(part, by, cell) -> list[tuple[str, dict]]:
     lines = []
     for category, rows in part.groupby("category", sort=False, dropna=False):
-        name = "<missing>" if _missing(category) else str(category)
+        name = MISSING_CATEGORY if _missing(category) else str(category)
         lines.append((f"{name}, n/N (%)", _per_group(rows, by, lambda r: cell.count(
             r["count"], r["n"], r["proportion"]))))
         if "ci_low" in rows and rows["ci_low"].notna().any():
             lines.append((f"{name}: 95% CI (%)", _per_group(rows, by, lambda r: cell.interval(
                 r["ci_low"], r["ci_high"], 100))))
     # the missing results are a category row of their own when the summary has one
-    has_missing_row = any(name.startswith("<missing>") for name, _ in lines)
+    has_missing_row = any(name.startswith(MISSING_CATEGORY) for name, _ in lines)
     return lines + [line for line in _tail(part.drop_duplicates(by), by)
                     if not (has_missing_row and line[0] == "Not evaluable")]
 
