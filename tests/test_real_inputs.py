@@ -478,3 +478,25 @@ def test_per_subject_criteria_where_visits_are_read_are_refused_when_built(kind,
         ep.TrialDefinition.model_validate(definition)
     with pytest.raises(ep.DefinitionError):
         ep.TrialDefinition(**definition)
+
+
+def test_categorical_columns_score_like_their_text():
+    """Columns pandas holds as categoricals (as read from Parquet or Stata, or as the
+    simulator gives BILAG grades) are encoded through their categories: unused
+    categories add no subject, and float IDs read as categories keep their text form."""
+    visits = ep.simulate("NCT03917797", n_per_arm=6, seed=2)
+    plain = visits.assign(**{c: visits[c].astype(object) for c in visits.columns
+                             if isinstance(visits[c].dtype, pd.CategoricalDtype)})
+    ids = pd.Series(range(len(plain.subject_id.unique())), index=plain.subject_id.unique())
+    plain["subject_id"] = plain.subject_id.map(ids).astype(float)  # 1.0 -> "1"
+    coded = plain.copy()
+    coded["subject_id"] = pd.Categorical(plain.subject_id, categories=[*ids.astype(float),
+                                                                        999.0])
+    for column in ("bilag_renal", "sex", "arm"):
+        coded[column] = pd.Categorical(plain[column], categories=[
+            *pd.unique(plain[column].dropna()), "unused"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ep.EndpointsWarning)
+        expected, got = ep.score(plain, "NCT03917797"), ep.score(coded, "NCT03917797")
+    pd.testing.assert_frame_equal(got, expected)
+    assert "999" not in set(got.subject_id) and "1" in set(got.subject_id)
