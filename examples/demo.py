@@ -58,8 +58,8 @@ print(by_timepoint(cells.unstack("arm")).to_string())
 
 section("renal_response (month 12) category by arm")
 renal = results[results.endpoint == "renal_response"]
-table = pd.crosstab(renal.arm, renal.category.fillna("not evaluable"), margins=True,
-                    margins_name="total")
+category = renal.category.astype("string").fillna("not evaluable")  # a categorical: to text
+table = pd.crosstab(renal.arm, category, margins=True, margins_name="total")
 print(table.reindex(columns=["CR", "PR", "NR", "not evaluable", "total"], fill_value=0)
       .to_string())
 

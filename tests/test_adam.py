@@ -78,7 +78,8 @@ def test_binary_categorical_and_continuous_records():
     assert list(adam.columns)[:len(ADRS_COLUMNS)] == ADRS_COLUMNS
     assert extra == [f"REASON{k}" for k in range(1, len(extra) + 1)]
     assert all(adam[c].str.len().max() <= 200 for c in ["REASON", *extra])
-    assert (reasons_joined(adam) == results.reason.fillna("")).all()  # nothing lost
+    reason = results.reason.astype("string").fillna("")
+    assert (reasons_joined(adam) == reason).all()  # nothing lost
     assert len(adam) == len(results)  # time-to-event endpoints included
     assert adam.index.equals(results.index)
     assert "DTYPE" not in adam.columns  # nothing is imputed
@@ -197,7 +198,7 @@ def test_adtte_events_censoring_and_not_evaluable():
     assert set(adtte.PARAMCD) == {"TTCR", "TTPR"}
     assert adtte.AVAL.tolist() == tte.value.tolist()  # days, as the result's value
     assert adtte.CNSR.tolist() == [0, 0, 1, 1, pd.NA, pd.NA]
-    assert (reasons_joined(adtte) == tte.reason.fillna("")).all()
+    assert (reasons_joined(adtte) == tte.reason.astype("string").fillna("")).all()
 
     event = record(adtte, "S1", "TTCR", "Week 24")
     assert (event.AVAL, event.ADY, event.CNSR) == (56.0, 57, 0)

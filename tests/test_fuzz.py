@@ -1507,6 +1507,9 @@ def test_summaries_listings_and_adam(case, data):
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in subject, endpoint, timepoint order; category and reason as text (a dask
+    result lists their categories in partition order)."""
+    frame = frame.astype({"category": "string", "reason": "string"})
     return frame.sort_values(["subject_id", "endpoint", "timepoint"]).reset_index(drop=True)
 
 

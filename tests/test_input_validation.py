@@ -583,7 +583,7 @@ def test_missing_c3_column_warns_once_and_marks_c3_change_not_evaluable():
     rr = out[out["endpoint"] == "renal_response"]
     assert rr["category"].notna().all()
     others = out[out["endpoint"] != "c3_change"]
-    assert not others["reason"].fillna("").str.contains("c3").any()
+    assert not others["reason"].str.contains("c3").fillna(False).any()
 
 
 def test_several_missing_columns_are_listed_in_one_warning():

@@ -188,7 +188,7 @@ def test_adverse_event_period_runs_from_day_0_to_the_assessment_visit(start, exp
     if expected:
         assert got.category == "grade 2"
     else:
-        assert got.category is pd.NA and got.reason == "no matching adverse event recorded"
+        assert pd.isna(got.category) and got.reason == "no matching adverse event recorded"
 
 
 def test_adverse_event_filters_and_unknowns():

@@ -730,16 +730,17 @@ RENAL_ROWS = {
     },
 }
 ASSESSMENT_DAYS = {MSC_ROLE: (365,), VALLADOLID: (168,), NANJING: (84, 168)}
+CATEGORICAL = ("trial_id", "endpoint", "timepoint", "category", "reason")
 EXPECTED_DTYPES = {
-    "trial_id": "string",
+    "trial_id": "category",
     "subject_id": "string",
-    "endpoint": "string",
-    "timepoint": "string",
+    "endpoint": "category",
+    "timepoint": "category",
     "day": "Int64",
     "result": "boolean",
-    "category": "string",
+    "category": "category",
     "value": "Float64",
-    "reason": "string",
+    "reason": "category",
 }
 
 
@@ -766,9 +767,19 @@ def contract_case(request):
 
 
 def test_contract_columns_and_dtypes(contract_case):
-    _, out = contract_case
+    trial_id, out = contract_case
     assert list(out.columns) == list(EXPECTED_DTYPES)
     assert {c: str(t) for c, t in out.dtypes.items()} == EXPECTED_DTYPES
+    # the low-cardinality texts are categoricals (SPEC section 10) of string labels,
+    # sorted: the trial's endpoints and timepoints, the category and reason texts used
+    trial = ep.get_trial(trial_id)
+    for column in CATEGORICAL:
+        assert str(out[column].cat.categories.dtype) == "string"
+        assert list(out[column].cat.categories) == sorted(out[column].cat.categories)
+    assert list(out.trial_id.cat.categories) == [trial.id]
+    assert set(out.endpoint.cat.categories) == {e.name for e in trial.endpoints if e.timepoints}
+    for column in ("category", "reason"):
+        assert set(out[column].cat.categories) == set(out[column].dropna())
 
 
 def test_contract_every_subject_for_every_renal_endpoint(contract_case):

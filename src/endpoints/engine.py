@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from . import derived, reasons, registry
+from .assembly import ResultTable
 from .definitions import Endpoint, Timepoint, TrialDefinition, criteria_of
 from .errors import EndpointsWarning
 from .inputs.visits import Visits, check_visits
 from .kinds import adverse, change, doses, events, level, response
 from .kinds.base import NO_DAY, NO_VISITS, Block, at_assessment
 from .nodes import Outcome, evaluate, variables
-from .results import COLUMNS
 
 #: endpoint kind -> evaluator(visits, trial, endpoint, timepoint) -> Block
 FAMILIES: dict[str, Callable[..., Block]] = {
@@ -71,12 +71,10 @@ def score(
         ((e, definition.timepoint(label)) for e in definition.endpoints for label in e.timepoints),
         key=lambda task: (task[0].name, task[1].day, task[1].label),
     )
-    frames = [
-        _assemble(part, definition.id, tasks,
-                  [_evaluate(part, definition, e, tp, absent[e.name]) for e, tp in tasks])
-        for part in table.blocks(BLOCK_ROWS)
-    ]
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    results = ResultTable(definition.id, tasks, table.subjects)
+    for part in table.blocks(BLOCK_ROWS):
+        results.put([_evaluate(part, definition, e, tp, absent[e.name]) for e, tp in tasks])
+    return results.frame()
 
 
 def _missing_inputs(columns: list[str], without_events: bool) -> str:
@@ -126,7 +124,7 @@ def _evaluate(v: Visits, trial: TrialDefinition, endpoint: Endpoint, tp: Timepoi
 
 def _without_visits(v: Visits, block: Block) -> Block:
     """Subjects known only from another table (no visit at all) are not evaluable."""
-    none = np.bincount(v.code, minlength=v.n_subjects) == 0
+    none = v.without_visits
     if not none.any():
         return block
     result = block.result.copy()
@@ -149,41 +147,3 @@ def _restrict(block: Block, applies: Outcome, not_applicable: str) -> Block:
     category = reasons.where(~out, block.category)
     day = np.where(out, NO_DAY, block.day)
     return Block(day, result, category, np.where(out, np.nan, block.value), why)
-
-
-def _assemble(v: Visits, trial_id: str, tasks: list, blocks: list[Block]) -> pd.DataFrame:
-    n, b = v.n_subjects, len(blocks)
-    # Blocks are endpoint-major; the table is subject-major: row s*b + k <- block k, item s.
-    order = (np.arange(b)[None, :] * n + np.arange(n)[:, None]).ravel()
-
-    def stacked(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts)[order] if parts else np.array([])
-
-    def text(labels, codes: np.ndarray):
-        """String column from distinct labels and per-row codes (-1: missing): only the
-        labels are converted; rows are a take on them."""
-        return pd.array(np.asarray(labels, dtype=object), dtype="string").take(
-            codes, allow_fill=True)
-
-    def categories(parts: list[pd.Categorical]):
-        joined = reasons.concat(parts) if parts else reasons.none(0)
-        return text(joined.categories, joined.codes[order] if parts else order)
-
-    day = stacked([blk.day for blk in blocks])
-    result_mask = stacked([np.asarray(blk.result.isna()) for blk in blocks])
-    result_value = stacked([blk.result.to_numpy(dtype=bool, na_value=False) for blk in blocks])
-    value = stacked([blk.value for blk in blocks])
-    task = np.tile(np.arange(b), n)
-    table = {
-        "trial_id": text([trial_id], np.zeros(n * b, dtype=np.int64)),
-        "subject_id": text(v.subjects, np.repeat(np.arange(n), b)),
-        "endpoint": text([e.name for e, _ in tasks], task),
-        "timepoint": text([tp.label for _, tp in tasks], task),
-        "day": pd.arrays.IntegerArray(np.where(day == NO_DAY, 0, day).astype(np.int64),
-                                      day == NO_DAY),
-        "result": pd.arrays.BooleanArray(result_value.astype(bool), result_mask.astype(bool)),
-        "category": categories([blk.category for blk in blocks]),
-        "value": pd.arrays.FloatingArray(value.astype(np.float64), np.isnan(value)),
-        "reason": categories([blk.reason for blk in blocks]),
-    }
-    return pd.DataFrame(table, columns=list(COLUMNS))

@@ -132,17 +132,22 @@ def coalesce(*parts) -> Reason:
     parts = [Reason.of(p) for p in parts if len(p.categories)]  # no texts: adds nothing
     if len(parts) <= 1:
         return parts[0] if parts else none(n)
-    codes = np.full(n, -1, dtype=np.int64)
-    offset = 0
-    for p in parts:
-        take = (codes < 0) & (p.codes >= 0)
-        codes[take] = p.codes[take].astype(np.int64) + offset
-        offset += len(p.categories)
+    offsets = np.cumsum([0] + [len(p.categories) for p in parts])
+    dtype = _code_dtype(offsets[-1])
+    codes = np.full(n, -1, dtype=dtype)
+    for p, offset in zip(parts[::-1], offsets[-2::-1], strict=True):  # the first part last
+        np.copyto(codes, p.codes.astype(dtype) + dtype.type(offset), where=p.codes >= 0)
     labels = [c for p in parts for c in p.categories]
     if len(set(labels)) == len(labels):  # the common case: the parts' texts all differ
         return Reason(codes, np.array(labels, dtype=object))
     remap, texts = _distinct(labels)
     return Reason(np.append(remap, -1)[codes], texts)
+
+
+def _code_dtype(categories: int) -> np.dtype:
+    """The smallest signed integer type holding codes -1 .. `categories` - 1."""
+    return np.dtype(np.int8 if categories < 2**7 else np.int16 if categories < 2**15
+                    else np.int32 if categories < 2**31 else np.int64)
 
 
 def join(parts: Sequence[Reason], sep: str | None = "; ") -> Reason:

@@ -128,6 +128,13 @@ class Visits:
     def has(self, column: str) -> bool:
         return column in self.values
 
+    @property
+    def without_visits(self) -> np.ndarray:
+        """Per subject: True for a subject without any visit (known from another table)."""
+        if "without_visits" not in self.cache:
+            self.cache["without_visits"] = np.diff(np.r_[self.starts, self.n_rows]) == 0
+        return self.cache["without_visits"]
+
     def column(self, name: str) -> np.ndarray:
         """The float64 array of a clinical column (all NaN if absent)."""
         found = self.values.get(name)
