@@ -31,5 +31,3 @@ def test_reasons_accept_pandas_categoricals_and_keep_missing():
     cat = pd.Categorical(["x", None, "y"])
     assert texts(reasons.where(np.array([True, True, False]), cat)) == ["x", None, None]
     assert texts(reasons.prefix(cat, "not met: ")) == ["not met: x", None, "not met: y"]
-    both = reasons.concat([reasons.const(np.array([True]), "x"), reasons.Reason.of(cat)])
-    assert texts(both) == ["x", "x", None, "y"] and len(both.categories) == 2

@@ -27,46 +27,55 @@ from .results import COLUMNS
 
 
 class _Labels:
-    """A text column being filled block by block: int32 codes (-1: missing) into labels
-    numbered in first-seen order."""
+    """A text column being filled block by block: codes (-1: missing) into the labels
+    used so far, numbered in first-seen order (int16 codes, int32 past 32,767 labels)."""
 
     def __init__(self, rows: int) -> None:
-        self.codes = np.empty(rows, dtype=np.int32)
+        self.codes = np.empty(rows, dtype=np.int16)
         self.index: dict[str, int] = {}
 
     def put(self, rows: slice, parts: list, subjects: int) -> None:
         """Write the texts of `parts` (one Reason per task, `subjects` items each) into
-        the subject-major `rows`."""
-        joined = reasons.concat(parts)
-        remap = np.array([self.index.setdefault(label, len(self.index))
-                          for label in joined.categories] + [-1], dtype=np.int32)
+        the subject-major `rows`; only the texts some item has become labels."""
+        parts, numbered = [reasons.Reason.of(part) for part in parts], []
+        for part in parts:
+            used = np.zeros(len(part.categories) + 1, dtype=bool)
+            used[part.codes] = True  # the last slot: no text
+            numbered.append([self.index.setdefault(label, len(self.index)) if seen else -1
+                             for label, seen in zip(part.categories, used, strict=False)])
+        if len(self.index) >= 2**15 and self.codes.dtype == np.int16:
+            self.codes = self.codes.astype(np.int32)
         target = self.codes[rows].reshape(subjects, len(parts))
-        target[...] = remap[joined.codes].reshape(len(parts), subjects).T
+        for k, (part, ids) in enumerate(zip(parts, numbered, strict=True)):
+            target[:, k] = np.array([*ids, -1], dtype=self.codes.dtype)[part.codes]
 
     def categorical(self) -> pd.Categorical:
         return categorical(self.codes, list(self.index))
 
 
-def categorical(codes: np.ndarray, labels: list, *, unused: bool = False) -> pd.Categorical:
+def categorical(codes: np.ndarray, labels: list) -> pd.Categorical:
     """A categorical of `labels` at `codes` (-1: missing), its categories the distinct
-    labels used (all of them if `unused`), sorted; a label may be given more than once.
+    labels, sorted; a label may be given more than once.
 
     Examples
     --------
-    >>> c = categorical(np.array([2, -1, 2, 0, 3]), ["b", "unused", "a", "b"])
+    >>> c = categorical(np.array([1, -1, 1, 0, 2]), ["b", "a", "b"])
     >>> list(c.categories), c.tolist()
     (['a', 'b'], ['a', <NA>, 'a', 'b', 'b'])
     """
     names, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
-    used = np.full(len(names), unused)
-    used[inverse[np.bincount(codes + 1, minlength=len(labels) + 1)[1:] > 0]] = True
-    kept = np.flatnonzero(used)
-    renumber = np.full(len(names), -1, dtype=np.int64)
-    renumber[kept] = np.arange(len(kept))
-    remap = np.append(renumber[inverse], -1)  # code -1 stays -1
-    dtype = np.int8 if len(kept) < 2**7 else np.int16 if len(kept) < 2**15 else np.int32
-    return pd.Categorical.from_codes(remap[codes].astype(dtype),
-                                     categories=pd.Index(names[kept].tolist(), dtype="string"),
+    dtype = np.int8 if len(names) < 2**7 else np.int16 if len(names) < 2**15 else np.int32
+    remap = np.append(inverse, -1).astype(dtype)  # code -1 stays -1
+    return pd.Categorical.from_codes(remap[codes],
+                                     categories=pd.Index(names.tolist(), dtype="string"),
+                                     validate=False)
+
+
+def _per_task(labels: list, subjects: int) -> pd.Categorical:
+    """A categorical of one label per task (endpoint, timepoint), repeated for every
+    subject: the trial's categories, whether the table has subjects or not."""
+    one = categorical(np.arange(len(labels)), labels)
+    return pd.Categorical.from_codes(np.tile(one.codes, subjects), dtype=one.dtype,
                                      validate=False)
 
 
@@ -105,15 +114,14 @@ class ResultTable:
     def frame(self) -> pd.DataFrame:
         """The table (the columns become the frame's: call once)."""
         n, b = len(self.subjects), len(self.tasks)
-        task = np.tile(np.arange(b, dtype=np.int32), n)
         no_day = self.day == NO_DAY
         self.day[no_day] = 0
         table = {
-            "trial_id": categorical(np.zeros(n * b, dtype=np.int8), [self.trial_id], unused=True),
+            "trial_id": _per_task([self.trial_id] * b, n),
             "subject_id": pd.array(np.asarray(self.subjects, dtype=object), dtype="string").take(
                 np.repeat(np.arange(n), b), allow_fill=True),
-            "endpoint": categorical(task, [e.name for e, _ in self.tasks], unused=True),
-            "timepoint": categorical(task, [tp.label for _, tp in self.tasks], unused=True),
+            "endpoint": _per_task([e.name for e, _ in self.tasks], n),
+            "timepoint": _per_task([tp.label for _, tp in self.tasks], n),
             "day": pd.arrays.IntegerArray(self.day, no_day),
             "result": pd.arrays.BooleanArray(self.result, self.result_missing),
             "category": self.category.categorical(),

@@ -202,14 +202,3 @@ def _distinct(labels: list) -> tuple[np.ndarray, np.ndarray]:
         codes[i] = -1 if label is None else index.setdefault(label, len(index))
     return codes, np.array(list(index), dtype=object)
 
-
-def concat(parts: Sequence) -> Reason:
-    """Concatenate reasons whose texts differ (the same text twice becomes one)."""
-    labels = [c for p in parts for c in p.categories]
-    offsets = np.cumsum([0] + [len(p.categories) for p in parts[:-1]])
-    codes = np.concatenate(
-        [np.where(np.asarray(p.codes) >= 0, np.asarray(p.codes) + off, -1)
-         for p, off in zip(parts, offsets, strict=True)])
-    remap, uniques = _distinct(labels)
-    remap = np.append(remap, -1)  # code -1 stays -1
-    return Reason(remap[codes], uniques)

@@ -115,6 +115,10 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
+#: the scope of a context over every visit row, in order
+EVERY_VISIT = ("every visit",)
+
+
 @dataclass
 class Context:
     """Where criteria are read: one row of `visits` per evaluated item (``-1``: none).
@@ -163,7 +167,7 @@ class Context:
     def every_visit(self) -> Context:
         """A context over every visit row of every subject."""
         v = self.visits
-        return Context(v, np.arange(v.n_rows), v.code, self.trial, scope=("every visit",))
+        return Context(v, np.arange(v.n_rows), v.code, self.trial, scope=EVERY_VISIT)
 
     def at_timepoint(self, timepoint: Timepoint) -> Context:
         """A context over each subject's assessment visit of `timepoint`."""
@@ -180,6 +184,10 @@ class Context:
         v = self.visits
         if at == "visit" and self.at_baseline:
             at = "baseline"
+        if at == "visit" and self.scope == EVERY_VISIT:  # every row in order: no copy
+            view = v.column(variable).view()
+            view.flags.writeable = False
+            return view
         if at == "visit":
             return timeline.take(v.column(variable), self.rows)
         if at == "previous":
@@ -232,6 +240,30 @@ def day_text(v: Visits, rows: np.ndarray, template: str) -> reasons.Reason:
 
 def days_text(days: np.ndarray, present: np.ndarray, template: str) -> reasons.Reason:
     """`template` formatted with each day, where `present` (distinct days formatted once)."""
-    uniques, codes = np.unique(days, return_inverse=True)
+    uniques, codes = _distinct_days(days)
     texts = np.array([template.format(day=d) for d in uniques.tolist()], dtype=object)
-    return reasons.where(present, reasons.Reason(codes.ravel(), texts))
+    return reasons.where(present, reasons.Reason(codes, texts))
+
+
+def _distinct_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct days, sorted, and each item's position among them: through a table
+    over the days' range when it is small (study days are bounded), without sorting the
+    items; by sorting when a placeholder such as NO_DAY widens it.
+
+    Examples
+    --------
+    >>> uniques, codes = _distinct_days(np.array([84, -1, 84, 7]))
+    >>> uniques.tolist(), codes.tolist()
+    ([-1, 7, 84], [2, 0, 2, 1])
+    >>> _distinct_days(np.array([5, np.iinfo(np.int64).min]))[1].tolist()
+    [1, 0]
+    """
+    low, high = (int(days.min()), int(days.max())) if len(days) else (0, 0)
+    if high - low > len(days) + 2**18:
+        uniques, codes = np.unique(days, return_inverse=True)
+        return uniques, codes.ravel()
+    offset = days - low
+    seen = np.zeros(high - low + 1, dtype=bool)
+    seen[offset] = True
+    position = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + low, position[offset]
