@@ -14,15 +14,14 @@ Each partition is then scored by the pandas :func:`endpoints.score`.
 The result has the pandas result's columns and dtypes (its ``meta`` is the score of the
 empty input, computed on the client, which also checks the columns, units and trial at
 once and emits the usual :class:`~endpoints.errors.EndpointsWarning` for absent
-columns). The categorical columns ``trial_id``, ``endpoint`` and ``timepoint`` have the
-trial's categories in every partition, as in the pandas result; ``category`` and
-``reason`` have the texts of each partition (unknown categories in the meta, the dask
-convention), so after ``compute()`` their categories are the union of the partitions'
-in partition order. Rows are sorted by subject, endpoint and timepoint *within* each
-partition; the partitions are in hash order, not subject order, and each has its own
-0-based index. After ``compute()``, sorting by ``subject_id``, ``endpoint`` and
-``timepoint`` and resetting the index gives the pandas result's values (``category``
-and ``reason`` equal as texts, their categories perhaps in another order). Value
+columns), except that ``category`` and ``reason`` are string columns: as categoricals
+each partition would list its own texts, which dask can neither combine in order nor
+write to one Parquet schema. ``trial_id``, ``endpoint`` and ``timepoint`` have the
+trial's categories in every partition, as in the pandas result. Rows are sorted by
+subject, endpoint and timepoint *within* each partition; the partitions are in hash
+order, not subject order, and each has its own 0-based index. After ``compute()``,
+sorting by ``subject_id``, ``endpoint`` and ``timepoint`` and resetting the index gives
+the pandas result, ``category`` and ``reason`` as text. Value
 problems in the data (:class:`~endpoints.errors.InputError`) are found when the
 partitions are computed and name the first offending subject/day *of the partition*
 that failed.
@@ -48,7 +47,8 @@ from .inputs.text import encode
 
 #: temporary column holding each row's target partition
 KEY = "__endpoints_partition__"
-#: categorical result columns whose categories are the texts of each partition
+#: result columns given as text: as categoricals, each partition would list its own
+#: texts, which dask could neither combine in order nor write to one Parquet schema
 TEXTS_USED = ("category", "reason")
 
 
@@ -79,7 +79,6 @@ def score(
     """
     import dask
     import dask.dataframe as dd
-    from dask.dataframe.utils import clear_known_categories
 
     definition = trial if isinstance(trial, TrialDefinition) else registry.get_trial(trial)
     meds_is_dask = is_dask_dataframe(medications)
@@ -99,7 +98,7 @@ def score(
                         units=units, drug_classes=drug_classes,
                         adverse_events=None if adverse_events is None else
                         adverse_events.iloc[:0])
-    meta = clear_known_categories(meta, cols=list(TEXTS_USED))
+    meta = _as_text(meta)
     columns, units = dict(columns or {}), dict(units or {})  # mappings: checked just above
     subject = next((user for user, canonical in columns.items() if canonical == "subject_id"),
                    "subject_id")
@@ -183,5 +182,11 @@ def _score_partition(part: pd.DataFrame, meds, events=None, *, definition: Trial
     visits = part.reset_index(drop=True)
     with warnings.catch_warnings():  # the client warned of absent columns once already
         warnings.filterwarnings("ignore", "columns not provided", EndpointsWarning)
-        return engine.score(visits, definition, medications=meds, columns=columns, units=units,
-                            drug_classes=drug_classes, adverse_events=events)
+        return _as_text(engine.score(visits, definition, medications=meds, columns=columns,
+                                     units=units, drug_classes=drug_classes,
+                                     adverse_events=events))
+
+
+def _as_text(results: pd.DataFrame) -> pd.DataFrame:
+    """The result with :data:`TEXTS_USED` as string columns."""
+    return results.astype({column: "string" for column in TEXTS_USED})
