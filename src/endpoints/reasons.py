@@ -8,7 +8,8 @@ Nothing here loops over subjects.
 
 :class:`Reason` is that pair of arrays and no more: building a pandas categorical
 validates its categories, which costs more than the whole evaluation of a small trial,
-so the result table converts reasons to text once, at the end. The functions here also
+so the result table (:mod:`endpoints.assembly`) numbers the texts of every block into
+one pandas categorical per column, once, at the end. The functions here also
 accept :class:`pandas.Categorical` arguments (anything with ``codes`` and
 ``categories``).
 """
