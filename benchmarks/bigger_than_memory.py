@@ -52,6 +52,7 @@ import psutil
 import pyarrow.parquet as pq
 
 import endpoints as ep
+from endpoints.results import TEXT  # the result's text columns, categoricals or not
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -59,8 +60,6 @@ import synth  # noqa: E402  (benchmarks/ is not a package)
 
 TRIAL = "NCT03917797"
 GIB, MIB = 2**30, 2**20
-#: text columns of the result that may be pandas categoricals (SPEC section 10)
-TEXT = ["trial_id", "subject_id", "endpoint", "timepoint", "category", "reason"]
 #: environment of the scoring subprocess: allocators that do not reserve address space
 #: they do not use (see the module docstring)
 LIMITED_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2",

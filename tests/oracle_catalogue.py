@@ -59,6 +59,7 @@ from oracle import (
     not3,
     or3,
     period,
+    previous_recorded,
 )
 
 #: SLEDAI-2K descriptors and weights (Gladman 2002; SPEC section 8), in its order
@@ -240,15 +241,7 @@ class Subject:
     def previous(self, visit, column):
         """The value at the most recent earlier visit where `column` is recorded (None
         for the missing visit of a subject without an assessment visit)."""
-        found = None
-        if visit["day"] is None:
-            return None
-        for v in self.visits:
-            if v["day"] >= visit["day"]:
-                break
-            if v[column] is not None:
-                found = v[column]
-        return found
+        return None if visit["day"] is None else previous_recorded(self.visits, visit, column)
 
     def next_visit_from(self, day):
         """The first visit on or after `day`."""

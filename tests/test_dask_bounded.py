@@ -14,6 +14,7 @@ import pytest
 
 import endpoints as ep
 from endpoints import distributed, engine
+from endpoints.results import TEXT  # the result's text columns, categoricals or not
 
 dd = pytest.importorskip("dask.dataframe")
 dask = pytest.importorskip("dask")
@@ -21,8 +22,6 @@ Callback = pytest.importorskip("dask.callbacks").Callback
 
 TRIAL = "NCT03917797"
 FILES = 4
-#: text columns of the result, which may be pandas categoricals (SPEC section 10)
-TEXT = ["trial_id", "subject_id", "endpoint", "timepoint", "category", "reason"]
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Result tables given back to the library (summaries, ADaM export, the CLI): checked
 and typed once, here, so that a table read back from CSV or Parquet, or edited by
-hand, is read exactly as ``score`` wrote it, or refused with an
-:class:`~endpoints.errors.InputError`."""
+hand, is read as ``score`` wrote it (its text columns as strings, whether ``score``'s
+categoricals or text), or refused with an :class:`~endpoints.errors.InputError`."""
 
 from __future__ import annotations
 
