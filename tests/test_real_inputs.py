@@ -252,6 +252,27 @@ def test_subject_ids_have_one_text_form_whatever_the_row_order(ids, expected):
         assert set(out.subject_id) == expected, order
 
 
+@pytest.mark.parametrize("ids", [
+    ["S0000002", "S0000001", "S0000002"],  # one width: hashed as integers
+    ["S1  ", "  S1", "S2  "],  # SAS-padded to one width: one subject after stripping
+    ["é01", "e01", "é01"],  # UTF-8: one width in bytes
+    ["éa", "ab"],  # one width in characters, not in bytes
+    ["ABC-001-0001", "ABC-001-0002"],  # wider than 8 bytes
+    ["S1", None, "S1"],  # a missing ID
+])
+def test_arrow_text_ids_encode_as_their_python_text(ids):
+    """Subject IDs stored by Arrow (pandas' default for text, fixed-width ones through a
+    fast path) get the codes and text forms the same IDs get as Python strings."""
+    from endpoints.inputs.text import encode
+
+    arrow = encode(pd.Series(ids, dtype="string[pyarrow]"))
+    python = encode(pd.Series(ids, dtype=object))
+    assert arrow[0].tolist() == python[0].tolist()
+    assert arrow[1].tolist() == python[1].tolist()
+    assert {k: v.tolist() for k, v in arrow[2].items()} == {
+        k: v.tolist() for k, v in python[2].items()}
+
+
 # --------------------------------------------------------------------------------------
 # 4. Days (SPEC section 2)
 # --------------------------------------------------------------------------------------
