@@ -477,16 +477,33 @@ def _mapping(given, name: str, problems: Problems, *, numbers: bool = False) -> 
 
 def _sort_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
     """The stable (subject, day) order of the rows, rows without a subject last and,
-    within a subject, rows without a day last: one sort of a single integer key when
-    every day is a valid study day (they are bounded), else a two-key sort."""
+    within a subject, rows without a day last.
+
+    When every day is a valid study day (they are bounded), the subject, the day and the
+    row number are packed into one integer whose plain sort (SIMD, several times faster
+    than a stable argsort) gives the order, ties kept in row order; a table too large to
+    pack is sorted by its (subject, day) key, and one with invalid days by both keys.
+
+    Examples
+    --------
+    >>> _sort_order(np.array([1, 0, 1, -1, 0]), np.array([7.0, 3.0, 0.0, 0.0, 3.0]))
+    array([1, 4, 2, 0, 3])
+    >>> _sort_order(np.array([0, 0, 0]), np.array([np.nan, 2.0, 1.5]))
+    array([2, 1, 0])
+    """
     if not len(day):
         return np.arange(0)
-    span = 2 * MAX_DAY + 1
-    subject = np.where(code >= 0, code, np.iinfo(np.int64).max)
+    subject = np.where(code >= 0, code, code.max() + 1).astype(np.int64)  # no subject: last
     valid = np.isfinite(day) & (day == np.round(day)) & (np.abs(day) <= MAX_DAY)
-    if valid.all() and int(subject.max()) < np.iinfo(np.int64).max // span:
-        return np.argsort(subject * span + (day.astype(np.int64) + MAX_DAY), kind="stable")
-    return np.lexsort((np.where(np.isnan(day), np.inf, day), subject))
+    if not valid.all():
+        return np.lexsort((np.where(np.isnan(day), np.inf, day), subject))
+    days = day.astype(np.int64)
+    first = int(days.min())
+    key = subject * (int(days.max()) - first + 1) + (days - first)
+    row_bits = (len(day) - 1).bit_length()
+    if int(key.max()).bit_length() + row_bits > 62:
+        return np.argsort(key, kind="stable")
+    return np.sort((key << row_bits) | np.arange(len(day))) & ((1 << row_bits) - 1)
 
 
 def compute_bilag_score(grades: Sequence[np.ndarray]) -> np.ndarray:
