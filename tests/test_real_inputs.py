@@ -259,6 +259,10 @@ def test_subject_ids_have_one_text_form_whatever_the_row_order(ids, expected):
     ["éa", "ab"],  # one width in characters, not in bytes
     ["ABC-001-0001", "ABC-001-0002"],  # wider than 8 bytes
     ["S1", None, "S1"],  # a missing ID
+    ["abcdefghi", "bcdaghfie", "cdabihegf", "dabcfgieh", "abcdefghi"],  # numbered by a sort
+    ["".join("abcd"[(i + j) % 4] for j in range(32)) for i in range(4)],  # too many to number
+    ["x" * 40, "y" * 40],  # too wide to read byte by byte
+    ["a\0", "ab"],  # a NUL byte
 ])
 def test_arrow_text_ids_encode_as_their_python_text(ids):
     """Subject IDs stored by Arrow (pandas' default for text, fixed-width ones through a
@@ -271,6 +275,48 @@ def test_arrow_text_ids_encode_as_their_python_text(ids):
     assert arrow[1].tolist() == python[1].tolist()
     assert {k: v.tolist() for k, v in arrow[2].items()} == {
         k: v.tolist() for k, v in python[2].items()}
+
+
+@pytest.mark.parametrize(("ids", "numbered"), [
+    (["S0000002", "S0000001", None, "S0000002"], True),  # through a table of the numbers
+    (["abcdefghi", "bcdaghfie", "cdabihegf", "dabcfgieh"], True),  # 4**9 numbers: a sort
+    (["".join("abcd"[(i + j) % 4] for j in range(32)) for i in range(4)], False),  # 4**32
+    (["a", "ab"], False),  # two widths
+])
+def test_fixed_width_texts_are_numbered_from_their_bytes(ids, numbered):
+    """Texts of one width get codes into their distinct texts, sorted by their bytes,
+    whichever way the numbers are ranked; others are left to Arrow's hashing."""
+    import pyarrow as pa
+
+    from endpoints.inputs.text import _fixed_width_codes
+
+    found = _fixed_width_codes(pa.array(ids))
+    assert (found is not None) == numbered
+    if numbered:
+        codes, texts = found
+        present = sorted({i for i in ids if i is not None})
+        assert texts.tolist() == present
+        assert codes.tolist() == [present.index(i) if i is not None else -1 for i in ids]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_packed_sort_is_the_stable_subject_day_order(seed):
+    """The (subject, day, row) key packed into one integer gives the order a stable
+    two-key sort gives: subjects, then days (negative ones too), ties in row order, rows
+    without a subject last; and so does each fallback (too wide to pack, invalid days)."""
+    from endpoints.inputs.visits import _sort_order
+
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(1, 400))
+    code = rng.integers(-1, rng.integers(1, 50), rows)
+    day = rng.integers(-30, 30, rows).astype(float)
+    expected = np.lexsort((day, np.where(code >= 0, code, code.max() + 1)))
+    assert _sort_order(code, day).tolist() == expected.tolist()
+    wide = np.where(code >= 0, code * 2**50, code)  # too many bits to pack: argsort
+    assert _sort_order(wide, day).tolist() == expected.tolist()
+    day[0] = 0.5  # not a study day: the two-key sort
+    assert _sort_order(code, day).tolist() == np.lexsort(
+        (day, np.where(code >= 0, code, code.max() + 1))).tolist()
 
 
 # --------------------------------------------------------------------------------------

@@ -177,16 +177,18 @@ def _plain(column: pd.Series) -> pd.Series:
 
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (-1 where missing) and distinct values of a column, in order of appearance.
+    """Codes (-1 where missing) and distinct values of a column (in no particular order).
 
-    A column stored by Arrow (pandas' default for text) is encoded by Arrow itself,
-    several times faster than pandas' general path on millions of rows.
+    A column stored by Arrow (pandas' default for text) is encoded by Arrow itself, or,
+    when its texts have one width in bytes (subject IDs, grades), from its bytes
+    (:func:`_fixed_width_codes`): several times faster than pandas' general path on
+    millions of rows.
 
     Examples
     --------
-    >>> codes, uniques = _factorize(pd.Series(["b", "a", None, "b"], dtype="string"))
+    >>> codes, uniques = _factorize(pd.Series(["b", "a", None, "bc"], dtype="string"))
     >>> codes.tolist(), uniques.tolist()
-    ([0, 1, -1, 0], ['b', 'a'])
+    ([0, 1, -1, 2], ['b', 'a', 'bc'])
     """
     if getattr(series.dtype, "storage", None) == "pyarrow":
         import pyarrow as pa  # installed: the column is stored by it
@@ -194,13 +196,9 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         array = pa.array(series.array)
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
-        fixed = _fixed_width_keys(array)
-        if fixed is not None:  # equal strings <=> equal integers: hashed as integers
-            keys, size = fixed
-            codes, uniques = pd.factorize(keys)
-            raw = uniques.astype(">u8").view(np.uint8).reshape(-1, 8)[:, :size].copy()
-            raw = raw.view(f"S{size}")
-            return codes, np.char.decode(raw.ravel(), "utf-8").astype(object)
+        fixed = _fixed_width_codes(array)
+        if fixed is not None:
+            return fixed
         encoded = array.dictionary_encode()
         codes = encoded.indices.fill_null(-1).to_numpy()
         return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
@@ -208,42 +206,100 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _fixed_width_keys(array) -> tuple[np.ndarray, int] | None:
-    """Each string of an Arrow string array as one integer (its UTF-8 bytes), and their
-    length, when every string has the same length of 1 to 8 bytes and none is missing
-    or holds a NUL byte (subject IDs such as ``"S0001234"``); else None.
+#: the widest texts (bytes) :func:`_fixed_width_codes` reads byte by byte
+MAX_FIXED_WIDTH = 32
 
-    Factorizing those integers is several times faster than hashing the strings, and
-    two strings are equal exactly when their integers are.
+
+def _fixed_width_codes(array) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes (-1 where missing) and distinct texts of an Arrow string array whose texts
+    all have the same width in bytes, read from the bytes themselves; None for other
+    arrays (several widths, wider than :data:`MAX_FIXED_WIDTH`, a NUL byte, too many
+    distinct bytes to number).
+
+    Each byte position takes the few values it has (an ID such as ``"S0001234"`` has
+    one at its first position, ten at the others), so a text is a number in a mixed
+    radix of those counts, ordered as the texts' bytes are. Those numbers are coded
+    through a table over them, or, when they are too many for one, by sorting them
+    packed with the row number: no hashing of strings.
 
     Examples
     --------
     >>> import pyarrow as pa
-    >>> keys, size = _fixed_width_keys(pa.array(["ab", "ba", "ab"]))
-    >>> keys.tolist() == [int.from_bytes(b + bytes(6), "big") for b in (b"ab", b"ba", b"ab")], size
-    (True, 2)
-    >>> _fixed_width_keys(pa.array(["ab", "abc"])) is None
+    >>> codes, uniques = _fixed_width_codes(pa.array(["ba", "ab", None, "ba", "é"]))
+    >>> codes.tolist(), uniques.tolist()
+    ([1, 0, -1, 1, 2], ['ab', 'ba', 'é'])
+    >>> _fixed_width_codes(pa.array(["ab", "abc"])) is None
     True
     """
     import pyarrow as pa
 
-    if not len(array) or array.null_count or not (
+    n = len(array)
+    if not n or array.null_count == n or not (
             pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return None
-    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    offsets = np.frombuffer(array.buffers()[1], dtype=width)[
-        array.offset:array.offset + len(array) + 1]
-    size = (int(offsets[-1]) - int(offsets[0])) // len(array)
-    if not 1 <= size <= 8 or not (np.diff(offsets) == size).all():
+    width_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=width_type)[
+        array.offset:array.offset + n + 1].astype(np.int64)
+    lengths = np.diff(offsets)
+    valid = (np.ones(n, dtype=bool) if not array.null_count
+             else array.is_valid().to_numpy(zero_copy_only=False))
+    width = int(lengths[np.argmax(valid)])
+    if not 1 <= width <= MAX_FIXED_WIDTH or (lengths[valid] != width).any():
         return None
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    if not data.all():  # a NUL byte: "a" and "a\0" would be one integer
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    if array.null_count:  # rows of nulls may hold no bytes: read a valid row's instead
+        starts = np.where(valid, offsets[:-1], offsets[np.argmax(valid)])
+        chars = data[starts[:, None] + np.arange(width)]
+    else:
+        chars = data[offsets[0]:offsets[-1]].reshape(n, width)
+    key, radix, positions = np.zeros(n, dtype=np.int64), 1, []
+    for j in range(width):
+        present = np.bincount(chars[:, j], minlength=256) > 0
+        if present[0]:  # a NUL byte: decoded texts would lose it
+            return None
+        values = np.flatnonzero(present)
+        positions.append(values)
+        if len(values) > 1:
+            radix *= len(values)
+            if radix >= 2**62:
+                return None
+            rank = (np.cumsum(present) - 1).astype(np.int64)
+            key = key * len(values) + rank[chars[:, j]]
+    numbers = _ranks(key, valid, radix)
+    if numbers is None:
         return None
-    padded = np.zeros((len(array), 8), dtype=np.uint8)
-    padded[:, :size] = data.reshape(len(array), size)
-    # read big-endian: the bytes that vary (the last ones) become the low bits, which
-    # the hash table of pd.factorize needs to spread the keys
-    return padded.view(">u8").ravel().astype(np.uint64), size
+    codes, distinct = numbers
+    digits = np.empty((len(distinct), width), dtype=np.uint8)
+    rest = distinct.copy()
+    for j in reversed(range(width)):
+        values = positions[j]
+        digits[:, j] = values[rest % len(values)]
+        rest //= len(values)
+    texts = np.char.decode(digits.view(f"S{width}").ravel(), "utf-8").astype(object)
+    return codes, texts
+
+
+def _ranks(key: np.ndarray, valid: np.ndarray, radix: int
+           ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rank of each row's `key` (in ``0 .. radix - 1``) among the distinct keys of
+    the `valid` rows (-1 for the others), and those keys, sorted; None when the keys are
+    too many for a table and too wide to sort packed with the row number."""
+    n = len(key)
+    if radix <= max(4 * n, 2**16):  # a table over every possible key
+        seen = np.zeros(radix, dtype=bool)
+        seen[key[valid]] = True
+        rank = np.cumsum(seen) - 1
+        return np.where(valid, rank[key], -1), np.flatnonzero(seen)
+    row_bits = (n - 1).bit_length()
+    if (radix - 1).bit_length() + row_bits > 62:
+        return None
+    rows = np.flatnonzero(valid)
+    packed = np.sort((key[rows] << row_bits) | rows)
+    keys, where = packed >> row_bits, packed & ((1 << row_bits) - 1)
+    new = np.r_[True, keys[1:] != keys[:-1]]
+    codes = np.full(n, -1, dtype=np.int64)
+    codes[where] = np.cumsum(new) - 1
+    return codes, keys[new]
 
 
 def _texts(uniques: np.ndarray) -> np.ndarray:
