@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import reasons
 from .kinds.base import NO_DAY, Block
@@ -71,6 +72,32 @@ def categorical(codes: np.ndarray, labels: list) -> pd.Categorical:
                                      validate=False)
 
 
+def repeated(texts: np.ndarray, times: int) -> pd.api.extensions.ExtensionArray:
+    """A string array of every text of `texts` `times` times in a row (``None``:
+    missing); texts of one width in bytes are copied as fixed-width bytes, without the
+    per-row work of a take.
+
+    Examples
+    --------
+    >>> repeated(np.array(["a1", "b2"], dtype=object), 2).tolist()
+    ['a1', 'a1', 'b2', 'b2']
+    >>> repeated(np.array(["a", "bé", None], dtype=object), 2).tolist()
+    ['a', 'a', 'bé', 'bé', <NA>, <NA>]
+    """
+    texts = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    _, offsets, data = texts.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    width = np.diff(offsets)
+    if texts.null_count or not len(texts) or (width != width[0]).any():
+        return pd.array(texts, dtype="string").take(np.repeat(np.arange(len(texts)), times))
+    chars = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    copies = np.repeat(chars.reshape(len(texts), width[0]), times, axis=0)
+    out = pa.LargeStringArray.from_buffers(
+        len(texts) * times, pa.py_buffer(np.arange(len(texts) * times + 1) * width[0]),
+        pa.py_buffer(copies))
+    return pd.array(out, dtype="string")
+
+
 def _per_task(labels: list, subjects: int) -> pd.Categorical:
     """A categorical of one label per task (endpoint, timepoint), repeated for every
     subject: the trial's categories, whether the table has subjects or not."""
@@ -118,8 +145,7 @@ class ResultTable:
         self.day[no_day] = 0
         table = {
             "trial_id": _per_task([self.trial_id] * b, n),
-            "subject_id": pd.array(np.asarray(self.subjects, dtype=object), dtype="string").take(
-                np.repeat(np.arange(n), b), allow_fill=True),
+            "subject_id": repeated(self.subjects, b),
             "endpoint": _per_task([e.name for e, _ in self.tasks], n),
             "timepoint": _per_task([tp.label for _, tp in self.tasks], n),
             "day": pd.arrays.IntegerArray(self.day, no_day),
