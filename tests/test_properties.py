@@ -86,6 +86,42 @@ def test_contract(trial_id, visits, seed):
         pd.testing.assert_frame_equal(ep.score(visits, trial_id), out)
 
 
+def test_blocks_are_scored_in_order_and_a_bounded_number_at_a_time():
+    """``engine.ahead`` (blocks of subjects scored on threads) gives the results in the
+    order of the blocks whichever thread finishes first, holds at most `workers` + 1
+    blocks at once, and raises the first block's error."""
+    import threading
+    import time
+
+    lock, running, most = threading.Lock(), [0], [0]
+    made: list[int] = []
+
+    def blocks(n):
+        for i in range(n):
+            made.append(i)
+            yield i
+
+    def work(i):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.002 * (5 - i % 5))  # later blocks finish first
+        with lock:
+            running[0] -= 1
+        if i in (6, 8):
+            raise ValueError(f"block {i}")
+        return i * i
+
+    out = []
+    for result in engine.ahead(work, blocks(6), workers=2):
+        out.append(result)
+        assert len(made) - len(out) <= 2
+    assert out == [i * i for i in range(6)] and most[0] <= 2
+    with pytest.raises(ValueError, match="block 6"):
+        list(engine.ahead(work, blocks(10), workers=2))
+    assert list(engine.ahead(work, blocks(3), workers=1)) == [0, 1, 4]
+
+
 @pytest.mark.parametrize("trial_id", TRIALS)
 def test_rows_sorted(trial_id):
     visits = pd.DataFrame({"subject_id": [10, 2, 2], "day": [0, 0, 84]})

@@ -3,8 +3,11 @@ its family's evaluator, and assemble the long result table (SPEC section 1)."""
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,8 @@ OWN_SUBJECTS = frozenset({"adverse_event"})
 #: visit rows scored at a time: large tables are scored in blocks of whole subjects
 #: (subjects are independent), which keeps the working arrays cache-sized
 BLOCK_ROWS = 2**20
+#: blocks scored at once, on threads (numpy releases the GIL)
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 
@@ -72,9 +77,42 @@ def score(
         key=lambda task: (task[0].name, task[1].day, task[1].label),
     )
     results = ResultTable(definition.id, tasks, table.subjects)
-    for part in table.blocks(BLOCK_ROWS):
-        results.put([_evaluate(part, definition, e, tp, absent[e.name]) for e, tp in tasks])
+    for blocks in ahead(lambda part: [_evaluate(part, definition, e, tp, absent[e.name])
+                                      for e, tp in tasks], table.blocks(BLOCK_ROWS)):
+        results.put(blocks)
     return results.frame()
+
+
+def ahead(function: Callable, items: Iterable, workers: int = WORKERS) -> Iterator:
+    """``map(function, items)``, `workers` items at a time on threads while the next
+    item is made: blocks of subjects are independent, and numpy releases the GIL, so a
+    large table is scored on every core with at most `workers` blocks in memory. Results
+    come in the order of `items` (the first error too), whatever thread finishes first.
+
+    Examples
+    --------
+    >>> list(ahead(lambda x: x * x, iter(range(5)), workers=2))
+    [0, 1, 4, 9, 16]
+    """
+    items = iter(items)
+    first = next(items, None)
+    if first is None:
+        return
+    second = next(items, None)
+    if second is None or workers < 2:  # one block (or one worker): no thread to start
+        yield function(first)
+        if second is not None:
+            yield function(second)
+            yield from map(function, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = deque([pool.submit(function, first), pool.submit(function, second)])
+        for item in items:
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+            pending.append(pool.submit(function, item))
+        while pending:
+            yield pending.popleft().result()
 
 
 def _missing_inputs(columns: list[str], without_events: bool) -> str:
