@@ -239,38 +239,49 @@ def _fixed_width_codes(array) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     width_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
     offsets = np.frombuffer(array.buffers()[1], dtype=width_type)[
-        array.offset:array.offset + n + 1].astype(np.int64)
+        array.offset:array.offset + n + 1].astype(np.int64, copy=False)
     lengths = np.diff(offsets)
-    valid = (np.ones(n, dtype=bool) if not array.null_count
-             else array.is_valid().to_numpy(zero_copy_only=False))
-    width = int(lengths[np.argmax(valid)])
-    if not 1 <= width <= MAX_FIXED_WIDTH or (lengths[valid] != width).any():
+    nulls = None if not array.null_count else ~array.is_valid().to_numpy(zero_copy_only=False)
+    first = 0 if nulls is None else int(np.argmin(nulls))  # a row with a text
+    width = int(lengths[first])
+    wrong = lengths != width
+    if nulls is not None:
+        wrong &= ~nulls
+    if not 1 <= width <= MAX_FIXED_WIDTH or wrong.any():
         return None
     data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
-    if array.null_count:  # rows of nulls may hold no bytes: read a valid row's instead
-        starts = np.where(valid, offsets[:-1], offsets[np.argmax(valid)])
+    if nulls is not None:  # a missing row may hold no bytes: it reads the first text's
+        starts = np.where(nulls, offsets[first], offsets[:-1])
         chars = data[starts[:, None] + np.arange(width)]
     else:
         chars = data[offsets[0]:offsets[-1]].reshape(n, width)
-    key, radix, positions = np.zeros(n, dtype=np.int64), 1, []
-    for j in range(width):
-        present = np.bincount(chars[:, j], minlength=256) > 0
-        if present[0]:  # a NUL byte: decoded texts would lose it
-            return None
-        values = np.flatnonzero(present)
-        positions.append(values)
-        if len(values) > 1:
-            radix *= len(values)
-            if radix >= 2**62:
-                return None
-            rank = (np.cumsum(present) - 1).astype(np.int64)
-            key = key * len(values) + rank[chars[:, j]]
-    numbers = _ranks(key, valid, radix)
-    if numbers is None:
+    present = [np.bincount(chars[:, j], minlength=256) > 0 for j in range(width)]
+    if any(seen[0] for seen in present):  # a NUL byte: decoded texts would lose it
         return None
-    codes, distinct = numbers
+    positions = [np.flatnonzero(seen) for seen in present]
+    radix = 1
+    for values in positions:
+        radix *= len(values)
+    if radix >= 2**62:
+        return None
+    small = np.int32 if radix < 2**31 else np.int64
+    key, varying = np.zeros(n, dtype=small), 0
+    for seen, values, j in zip(present, positions, range(width), strict=True):
+        if len(values) > 1:  # the same byte at every row adds nothing to the number
+            digit = (np.cumsum(seen) - 1).astype(small)[chars[:, j]]
+            key = digit if not varying else key * len(values) + digit
+            varying += 1
+    if varying <= 1:  # each value of the one varying byte is present: the numbers are dense
+        codes, distinct = key, np.arange(radix)
+    else:
+        numbers = _ranks(key, radix)
+        if numbers is None:
+            return None
+        codes, distinct = numbers
+    if nulls is not None:
+        codes[nulls] = -1
     digits = np.empty((len(distinct), width), dtype=np.uint8)
-    rest = distinct.copy()
+    rest = distinct.astype(np.int64)
     for j in reversed(range(width)):
         values = positions[j]
         digits[:, j] = values[rest % len(values)]
@@ -279,25 +290,23 @@ def _fixed_width_codes(array) -> tuple[np.ndarray, np.ndarray] | None:
     return codes, texts
 
 
-def _ranks(key: np.ndarray, valid: np.ndarray, radix: int
-           ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The rank of each row's `key` (in ``0 .. radix - 1``) among the distinct keys of
-    the `valid` rows (-1 for the others), and those keys, sorted; None when the keys are
-    too many for a table and too wide to sort packed with the row number."""
+def _ranks(key: np.ndarray, radix: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rank of each row's `key` (in ``0 .. radix - 1``) among the distinct keys, and
+    those keys, sorted; None when the keys are too many for a table and too wide to sort
+    packed with the row number."""
     n = len(key)
     if radix <= max(4 * n, 2**16):  # a table over every possible key
         seen = np.zeros(radix, dtype=bool)
-        seen[key[valid]] = True
-        rank = np.cumsum(seen) - 1
-        return np.where(valid, rank[key], -1), np.flatnonzero(seen)
+        seen[key] = True
+        rank = (np.cumsum(seen) - 1).astype(key.dtype)
+        return rank[key], np.flatnonzero(seen)
     row_bits = (n - 1).bit_length()
     if (radix - 1).bit_length() + row_bits > 62:
         return None
-    rows = np.flatnonzero(valid)
-    packed = np.sort((key[rows] << row_bits) | rows)
+    packed = np.sort((key.astype(np.int64) << row_bits) | np.arange(n))
     keys, where = packed >> row_bits, packed & ((1 << row_bits) - 1)
     new = np.r_[True, keys[1:] != keys[:-1]]
-    codes = np.full(n, -1, dtype=np.int64)
+    codes = np.empty(n, dtype=np.int64)
     codes[where] = np.cumsum(new) - 1
     return codes, keys[new]
 
