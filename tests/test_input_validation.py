@@ -667,3 +667,44 @@ def test_input_error_survives_pickling():
     assert (copy.column, copy.problem, copy.subject, copy.day) == ("pga", "value outside 0-3",
                                                                    "S1", 28)
     assert str(copy) == str(error)
+
+
+@pytest.mark.parametrize("threads", [False, True])
+def test_columns_checked_on_threads_list_the_same_problems(threads):
+    """Columns are checked on threads while the rows are put in (subject, day) order:
+    every problem is still found, located and listed as on one thread, in the same
+    order (IDs and days, duplicates, units, then the columns in table order)."""
+    from unittest.mock import patch
+
+    from endpoints.inputs import visits as checking
+
+    rng = np.random.default_rng(7)
+    n = 600
+    visits = pd.DataFrame({
+        "subject_id": rng.permutation([f"S{i % 150:03d}" for i in range(n)]).astype(object),
+        "day": np.tile(np.arange(4) * 28.0, n // 4),
+        "upcr": rng.uniform(0, 3, n), "pga": rng.uniform(0, 3, n),
+        "bilag_renal": rng.choice(list("ABCDE"), n).astype(object),
+        "rbc_casts": rng.choice([True, False], n),
+    })
+    visits.loc[[5, 80], "upcr"] = -1.0
+    visits.loc[[9], "pga"] = 4.0
+    visits.loc[[3, 30], "bilag_renal"] = "F"
+    visits.loc[[11], "subject_id"] = None
+    visits.loc[[12], "day"] = 0.5
+    visits.loc[13, ["subject_id", "day"]] = visits.loc[14, ["subject_id", "day"]].to_numpy()
+    rows = 1 if threads else 10**9
+    with patch.object(checking, "THREAD_ROWS", rows), pytest.raises(ep.InputError) as caught:
+        ep.score(visits, "NCT03580291", units={"upcr": "furlongs"})
+    found = caught.value.failures
+    assert found.column.tolist() == ["subject_id", "day", "day", "upcr", "upcr", "pga",
+                                     "bilag_renal"]
+    for column, corrupted in (("pga", [9]), ("bilag_renal", [3, 30])):
+        first = min(zip(visits.subject_id[corrupted], visits.day[corrupted], strict=True))
+        row = found[found.column == column].iloc[0]
+        assert (row.subject_id, row.day) == first, column  # the first in (subject, day) order
+    shuffled = visits.sample(frac=1, random_state=1)
+    with patch.object(checking, "THREAD_ROWS", 10**9 if threads else 1), pytest.raises(
+            ep.InputError) as again:
+        ep.score(shuffled, "NCT03580291", units={"upcr": "furlongs"})
+    pd.testing.assert_frame_equal(again.value.failures, found)

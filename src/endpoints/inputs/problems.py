@@ -8,6 +8,7 @@ first offending subject/day in (subject, day) order, whatever the order of the r
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,24 +68,48 @@ class Rows:
         Input rows in (subject, day) order, rows without a valid ID or day last.
     problems : Problems
         Where found problems go.
+    pending : Future, optional
+        The four arrays above (``labels, code, day, order``), while another thread still
+        computes them: columns are checked meanwhile, and a check waits for them only to
+        locate a problem it found. See :meth:`later`.
     """
 
-    labels: np.ndarray
-    code: np.ndarray
-    day: np.ndarray
-    order: np.ndarray
+    labels: np.ndarray | None
+    code: np.ndarray | None
+    day: np.ndarray | None
+    order: np.ndarray | None
     problems: Problems
+    pending: Future | None = None
+
+    @classmethod
+    def later(cls, problems: Problems) -> Rows:
+        """Rows located once ``rows.pending.set_result((labels, code, day, order))``."""
+        return cls(None, None, None, None, problems, pending=Future())
 
     def check(self, bad: np.ndarray, column, problem: str, shown=None) -> bool:
         """Record `problem` if `bad` (a mask over the input rows) holds anywhere; tell
         whether it did. With `shown` (the column's values), the first offending value is
-        quoted."""
+        quoted.
+
+        Examples
+        --------
+        >>> rows = Rows.later(Problems())
+        >>> rows.pending.set_result((np.array(["a", "b"]), np.array([1, 0]),
+        ...                          np.array([0.0, 7.0]), np.array([1, 0])))
+        >>> rows.check(np.array([True, True]), "upcr", "negative value")
+        True
+        >>> column, problem, subject, day, count = rows.problems.found[0]
+        >>> subject, int(day), count
+        ('a', 7, 2)
+        """
         bad = np.asarray(bad, dtype=bool)
         if not bad.any():
             return False
-        i = self.order[np.flatnonzero(bad[self.order])[0]]
-        subject = self.labels[self.code[i]] if self.code[i] >= 0 else None
-        day = None if np.isnan(self.day[i]) else self.day[i]
+        labels, code, days, order = (self.pending.result() if self.pending is not None
+                                     else (self.labels, self.code, self.day, self.order))
+        i = order[np.flatnonzero(bad[order])[0]]
+        subject = labels[code[i]] if code[i] >= 0 else None
+        day = None if np.isnan(days[i]) else days[i]
         if shown is not None:
             value = shown.iloc[i]
             problem = f"{problem} ({value.item() if isinstance(value, np.generic) else value!r})"

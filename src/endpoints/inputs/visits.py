@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
@@ -240,6 +241,31 @@ def map_threads(function, items: list, rows: int = THREAD_ROWS) -> list:
         return list(pool.map(function, items))
 
 
+@contextmanager
+def started(function, items: list, rows: int = THREAD_ROWS) -> Iterator[Callable[[], list]]:
+    """Start ``[function(item) for item in items]`` on a few threads, as
+    :func:`map_threads` would, while the caller goes on; the context gives a callable
+    that waits for the results (and the first error), in the order of `items`. For a
+    table of fewer than :data:`THREAD_ROWS` `rows` the items run when it is called.
+
+    Examples
+    --------
+    >>> with started(lambda x: x + 1, [1, 2, 3], rows=10**6) as results:
+    ...     results()
+    [2, 3, 4]
+    """
+    if len(items) < 2 or rows < THREAD_ROWS:
+        yield lambda: [function(item) for item in items]
+        return
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(function, item) for item in items]
+        try:
+            yield lambda: [future.result() for future in futures]
+        finally:
+            for future in futures:  # the caller failed: what has not started never will
+                future.cancel()
+
+
 def prepare(visits: pd.DataFrame, **options) -> Visits:
     """Map, convert and validate a visit table into canonical :class:`Visits`, every
     subject at once; `options` are those of :func:`check_visits`.
@@ -350,53 +376,20 @@ def check_visits(
         problems.found += of_meds.found
         problems.raise_if_any()  # the visit table's shape is wrong: its values cannot be read
 
-    code, labels, bad_ids = encode(frame["subject_id"])
-    raw_day, bad_days = study_days(frame["day"])
-    if cdisc_day and not (raw_day == 0).any() and (raw_day >= 1).any():
-        warnings.warn(f"columns={{{cdisc_day!r}: 'day'}}: {cdisc_day} has no day 0, like CDISC "
-                      "study days (day 1 is the reference date, the canonical day 0); if it "
-                      "holds them, read the dataset with ep.read_adam / ep.read_sdtm, or give "
-                      f"day = {cdisc_day} - 1 where {cdisc_day} >= 1", EndpointsWarning,
-                      stacklevel=4)
-    invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
-    others = np.asarray(list(subjects), dtype=object)
-    for table in (records, events):
-        if table is not None:
-            others = np.concatenate([others, table.labels])
-    subjects = labels  # every subject of every table, sorted by text form
-    if len(others) and not pd.Index(others).isin(labels).all():
-        subjects, recode = np.unique(np.concatenate([labels, others]).astype(str),
-                                     return_inverse=True)  # sorted as encode sorts
-        subjects = subjects.astype(object)
-        code = np.r_[recode.ravel()[:len(labels)], -1][code].astype(np.int64)
-    # rows with an invalid day sort by what number they hold, if any
-    order = _sort_order(code, np.where(invalid_day, as_numbers(frame["day"]), raw_day)
-                        if invalid_day.any() else raw_day)
-    rows = Rows(subjects, code, raw_day, order, problems)
-    for problem, mask in bad_ids.items():  # located by day: rows have no subject
-        rows.check(mask, "subject_id", ID_PROBLEMS[problem])
-    for problem, mask in bad_days.items():
-        rows.check(mask, "day", problem, shown=None if problem == "missing study day"
-                   else frame["day"])
-    code, day = code[order], raw_day[order]
-    valid = (code >= 0) & ~np.isnan(day)
-    dup = np.flatnonzero(valid[1:] & valid[:-1] & (code[1:] == code[:-1]) & (day[1:] == day[:-1]))
-    if len(dup):
-        problems.add("day", "two rows for the same subject and day",
-                     subject=subjects[code[dup[0]]], day=day[dup[0]], count=len(dup))
-
-    divisors = _unit_divisors(declared or {}, mapping or {}, frame.columns, problems)
+    of_units = Problems()  # listed where they were before the columns were started
+    divisors = _unit_divisors(declared or {}, mapping or {}, frame.columns, of_units)
     needed = set(needed)
     read = [name for name in frame.columns
             if name in ("sex", *FLAGS, *SLEDAI_FLAGS, *BILAG_COLUMNS, *NON_NEGATIVE, *RANGES)
             or name in needed]
+    located = Rows.later(problems)  # the columns are checked while the rows are ordered
 
     def canonical(name) -> tuple[_Column, Problems, str | None]:
         """The column converted to canonical values and checked, its problems, and the
         plausibility warning of its values (each column on its own: threads run them
         in any order, and their problems are listed in column order)."""
         found = Problems()
-        where = replace(rows, problems=found)
+        where = replace(located, problems=found)
         convert = _CONVERTERS.get(name)
         if convert is not None:
             return convert(frame[name], name, where), found, None
@@ -406,7 +399,29 @@ def check_visits(
         _check_range(values, name, where)
         return _Column(values), found, implausible(name, values)
 
-    converted = map_threads(canonical, read, len(frame))
+    with started(canonical, read, len(frame)) as results:
+        try:
+            subjects, code, raw_day, order, bad_ids, bad_days = _ordered(
+                frame, cdisc_day, subjects, (records, events))
+        except BaseException as error:  # no column waits for rows that never come
+            located.pending.set_exception(error)
+            raise
+        located.pending.set_result((subjects, code, raw_day, order))
+        rows = Rows(subjects, code, raw_day, order, problems)
+        for problem, mask in bad_ids.items():  # located by day: rows have no subject
+            rows.check(mask, "subject_id", ID_PROBLEMS[problem])
+        for problem, mask in bad_days.items():
+            rows.check(mask, "day", problem, shown=None if problem == "missing study day"
+                       else frame["day"])
+        code, day = code[order], raw_day[order]
+        valid = (code >= 0) & ~np.isnan(day)
+        dup = np.flatnonzero(valid[1:] & valid[:-1] & (code[1:] == code[:-1])
+                             & (day[1:] == day[:-1]))
+        if len(dup):
+            problems.add("day", "two rows for the same subject and day",
+                         subject=subjects[code[dup[0]]], day=day[dup[0]], count=len(dup))
+        problems.found += of_units.found
+        converted = results()
     checked = {name: column for name, (column, _, _) in zip(read, converted, strict=True)}
     for _, found, _ in converted:
         problems.found += found.found
@@ -427,6 +442,39 @@ def check_visits(
         medications=None if records is None else records.coded(pd.Index(subjects)),
         adverse_events=None if events is None else events.coded(pd.Index(subjects)),
     )
+
+
+def _ordered(frame: pd.DataFrame, cdisc_day: str | None, subjects: Iterable[str],
+             tables: tuple) -> tuple:
+    """The rows' subjects and days, and their (subject, day) order.
+
+    Returns every subject of the visits, of `subjects` and of the other `tables` (sorted
+    text forms), each row's subject code and study day, the order, and the rows with a
+    bad subject ID or day, by problem (:func:`encode`, :func:`study_days`).
+    """
+    code, labels, bad_ids = encode(frame["subject_id"])
+    raw_day, bad_days = study_days(frame["day"])
+    if cdisc_day and not (raw_day == 0).any() and (raw_day >= 1).any():
+        warnings.warn(f"columns={{{cdisc_day!r}: 'day'}}: {cdisc_day} has no day 0, like CDISC "
+                      "study days (day 1 is the reference date, the canonical day 0); if it "
+                      "holds them, read the dataset with ep.read_adam / ep.read_sdtm, or give "
+                      f"day = {cdisc_day} - 1 where {cdisc_day} >= 1", EndpointsWarning,
+                      stacklevel=5)
+    invalid_day = np.isnan(raw_day) & ~bad_days["missing study day"]
+    others = np.asarray(list(subjects), dtype=object)
+    for table in tables:
+        if table is not None:
+            others = np.concatenate([others, table.labels])
+    subjects = labels  # every subject of every table, sorted by text form
+    if len(others) and not pd.Index(others).isin(labels).all():
+        subjects, recode = np.unique(np.concatenate([labels, others]).astype(str),
+                                     return_inverse=True)  # sorted as encode sorts
+        subjects = subjects.astype(object)
+        code = np.r_[recode.ravel()[:len(labels)], -1][code].astype(np.int64)
+    # rows with an invalid day sort by what number they hold, if any
+    order = _sort_order(code, np.where(invalid_day, as_numbers(frame["day"]), raw_day)
+                        if invalid_day.any() else raw_day)
+    return subjects, code, raw_day, order, bad_ids, bad_days
 
 
 def frame_of(table, name: str, problems: Problems) -> pd.DataFrame | None:
