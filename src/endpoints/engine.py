@@ -39,6 +39,9 @@ OWN_SUBJECTS = frozenset({"adverse_event"})
 #: visit rows scored at a time: large tables are scored in blocks of whole subjects
 #: (subjects are independent), which keeps the working arrays cache-sized
 BLOCK_ROWS = 2**20
+#: result rows (subjects x endpoint-timepoints) of a block at most: a trial with many
+#: endpoints is scored in smaller blocks, so the blocks in flight hold a bounded result
+BLOCK_RESULTS = 2**22
 #: blocks scored at once, on threads (numpy releases the GIL)
 WORKERS = min(2, os.cpu_count() or 1)
 
@@ -77,10 +80,26 @@ def score(
         key=lambda task: (task[0].name, task[1].day, task[1].label),
     )
     results = ResultTable(definition.id, tasks, table.subjects)
+    parts = table.blocks(_block_rows(table, tasks))
     for blocks in ahead(lambda part: [_evaluate(part, definition, e, tp, absent[e.name])
-                                      for e, tp in tasks], table.blocks(BLOCK_ROWS)):
+                                      for e, tp in tasks], parts):
         results.put(blocks)
     return results.frame()
+
+
+def _block_rows(table, tasks: list) -> int:
+    """Visit rows per block: :data:`BLOCK_ROWS`, fewer when the block's subjects would
+    have more than :data:`BLOCK_RESULTS` result rows.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> table = SimpleNamespace(n_rows=13_000_000, subjects=range(1_000_000))
+    >>> _block_rows(table, [None] * 47) == BLOCK_ROWS, _block_rows(table, [None] * 184)
+    (True, 296336)
+    """
+    per_subject = table.n_rows / max(1, len(table.subjects))
+    return max(1, min(BLOCK_ROWS, int(BLOCK_RESULTS / max(1, len(tasks)) * per_subject)))
 
 
 def ahead(function: Callable, items: Iterable, workers: int = WORKERS) -> Iterator:
