@@ -105,24 +105,20 @@ def _block_rows(table, tasks: list) -> int:
 def ahead(function: Callable, items: Iterable, workers: int = WORKERS) -> Iterator:
     """``map(function, items)``, `workers` items at a time on threads while the next
     item is made: blocks of subjects are independent, and numpy releases the GIL, so a
-    large table is scored on every core with at most `workers` blocks in memory. Results
-    come in the order of `items` (the first error too), whatever thread finishes first.
+    large table is scored on `workers` cores with at most `workers` + 1 blocks in memory.
+    Results come in the order of `items` (the first error too), whatever thread finishes
+    first.
 
     Examples
     --------
     >>> list(ahead(lambda x: x * x, iter(range(5)), workers=2))
     [0, 1, 4, 9, 16]
     """
-    items = iter(items)
-    first = next(items, None)
-    if first is None:
-        return
-    second = next(items, None)
-    if second is None or workers < 2:  # one block (or one worker): no thread to start
-        yield function(first)
-        if second is not None:
-            yield function(second)
-            yield from map(function, items)
+    items, none = iter(items), object()
+    first, second = next(items, none), next(items, none)
+    if second is none or workers < 2:  # one block (or one worker): no thread to start
+        yield from map(function, (item for item in (first, second) if item is not none))
+        yield from map(function, items)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending = deque([pool.submit(function, first), pool.submit(function, second)])
