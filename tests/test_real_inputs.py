@@ -299,6 +299,21 @@ def test_fixed_width_texts_are_numbered_from_their_bytes(ids, numbered):
         assert codes.tolist() == [present.index(i) if i is not None else -1 for i in ids]
 
 
+@pytest.mark.parametrize("spread", [50, 2**40, 2**62])  # a table; a packed sort; argsort
+def test_keys_are_ordered_and_numbered_as_numpy_does(spread):
+    """``stable_order`` is numpy's stable argsort and ``dense_ranks`` its ``unique``,
+    whichever way they get there (a table over the range, a packed sort, the argsort)."""
+    from endpoints.inputs.sorting import dense_ranks, stable_order
+
+    rng = np.random.default_rng(spread % 97)
+    keys = rng.choice(rng.integers(-spread, spread, 40), 300)
+    assert stable_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+    distinct, positions = dense_ranks(keys)
+    expected, inverse = np.unique(keys, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert positions.tolist() == inverse.ravel().tolist()
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_the_packed_sort_is_the_stable_subject_day_order(seed):
     """The (subject, day, row) key packed into one integer gives the order a stable

@@ -65,8 +65,7 @@ def categorical(codes: np.ndarray, labels: list) -> pd.Categorical:
     (['a', 'b'], ['a', <NA>, 'a', 'b', 'b'])
     """
     names, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
-    dtype = np.int8 if len(names) < 2**7 else np.int16 if len(names) < 2**15 else np.int32
-    remap = np.append(inverse, -1).astype(dtype)  # code -1 stays -1
+    remap = np.append(inverse, -1).astype(reasons.code_dtype(len(names)))  # -1 stays -1
     return pd.Categorical.from_codes(remap[codes],
                                      categories=pd.Index(names.tolist(), dtype="string"),
                                      validate=False)

@@ -134,7 +134,7 @@ def coalesce(*parts) -> Reason:
     if len(parts) <= 1:
         return parts[0] if parts else none(n)
     offsets = np.cumsum([0] + [len(p.categories) for p in parts])
-    dtype = _code_dtype(offsets[-1])
+    dtype = code_dtype(offsets[-1])
     codes = np.full(n, -1, dtype=dtype)
     for p, offset in zip(parts[::-1], offsets[-2::-1], strict=True):  # the first part last
         np.copyto(codes, p.codes.astype(dtype) + dtype.type(offset), where=p.codes >= 0)
@@ -145,7 +145,7 @@ def coalesce(*parts) -> Reason:
     return Reason(np.append(remap, -1)[codes], texts)
 
 
-def _code_dtype(categories: int) -> np.dtype:
+def code_dtype(categories: int) -> np.dtype:
     """The smallest signed integer type holding codes -1 .. `categories` - 1."""
     return np.dtype(np.int8 if categories < 2**7 else np.int16 if categories < 2**15
                     else np.int32 if categories < 2**31 else np.int64)

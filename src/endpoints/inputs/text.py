@@ -17,6 +17,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from .sorting import dense_ranks
+
 #: text forms (lower-cased) of a boolean value: Y/N flags, True/False, 1/0
 TRUTH: dict[str, float] = {"true": 1.0, "t": 1.0, "yes": 1.0, "y": 1.0, "1": 1.0, "1.0": 1.0,
                            "false": 0.0, "f": 0.0, "no": 0.0, "n": 0.0, "0": 0.0, "0.0": 0.0}
@@ -214,13 +216,12 @@ def _fixed_width_codes(array) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes (-1 where missing) and distinct texts of an Arrow string array whose texts
     all have the same width in bytes, read from the bytes themselves; None for other
     arrays (several widths, wider than :data:`MAX_FIXED_WIDTH`, a NUL byte, too many
-    distinct bytes to number).
+    distinct bytes for a 62-bit number).
 
     Each byte position takes the few values it has (an ID such as ``"S0001234"`` has
     one at its first position, ten at the others), so a text is a number in a mixed
-    radix of those counts, ordered as the texts' bytes are. Those numbers are coded
-    through a table over them, or, when they are too many for one, by sorting them
-    packed with the row number: no hashing of strings.
+    radix of those counts, ordered as the texts' bytes are, and the numbers are ranked
+    (:func:`~endpoints.inputs.sorting.dense_ranks`): no hashing of strings.
 
     Examples
     --------
@@ -274,10 +275,7 @@ def _fixed_width_codes(array) -> tuple[np.ndarray, np.ndarray] | None:
     if varying <= 1:  # each value of the one varying byte is present: the numbers are dense
         codes, distinct = key, np.arange(radix)
     else:
-        numbers = _ranks(key, radix)
-        if numbers is None:
-            return None
-        codes, distinct = numbers
+        distinct, codes = dense_ranks(key)
     if nulls is not None:
         codes[nulls] = -1
     digits = np.empty((len(distinct), width), dtype=np.uint8)
@@ -288,27 +286,6 @@ def _fixed_width_codes(array) -> tuple[np.ndarray, np.ndarray] | None:
         rest //= len(values)
     texts = np.char.decode(digits.view(f"S{width}").ravel(), "utf-8").astype(object)
     return codes, texts
-
-
-def _ranks(key: np.ndarray, radix: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The rank of each row's `key` (in ``0 .. radix - 1``) among the distinct keys, and
-    those keys, sorted; None when the keys are too many for a table and too wide to sort
-    packed with the row number."""
-    n = len(key)
-    if radix <= max(4 * n, 2**16):  # a table over every possible key
-        seen = np.zeros(radix, dtype=bool)
-        seen[key] = True
-        rank = (np.cumsum(seen) - 1).astype(key.dtype)
-        return rank[key], np.flatnonzero(seen)
-    row_bits = (n - 1).bit_length()
-    if (radix - 1).bit_length() + row_bits > 62:
-        return None
-    packed = np.sort((key.astype(np.int64) << row_bits) | np.arange(n))
-    keys, where = packed >> row_bits, packed & ((1 << row_bits) - 1)
-    new = np.r_[True, keys[1:] != keys[:-1]]
-    codes = np.empty(n, dtype=np.int64)
-    codes[where] = np.cumsum(new) - 1
-    return codes, keys[new]
 
 
 def _texts(uniques: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from .days import MAX_DAY, as_numbers, study_days
 from .medications import Medications, check_medications
 from .numbers import to_numbers
 from .problems import Problems, Rows
+from .sorting import stable_order
 from .text import ID_PROBLEMS, TRUTH, encode
 from .units import implausible, unit_divisor
 
@@ -235,10 +236,8 @@ def map_threads(function, items: list, rows: int = THREAD_ROWS) -> list:
     """``[function(item) for item in items]`` on a few threads (for numpy and Arrow work,
     which releases the GIL) when the table has at least :data:`THREAD_ROWS` `rows`;
     results, and the first error, in the order of `items`."""
-    if len(items) < 2 or rows < THREAD_ROWS:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(function, items))
+    with started(function, items, rows) as results:
+        return results()
 
 
 @contextmanager
@@ -525,12 +524,8 @@ def _mapping(given, name: str, problems: Problems, *, numbers: bool = False) -> 
 
 def _sort_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
     """The stable (subject, day) order of the rows, rows without a subject last and,
-    within a subject, rows without a day last.
-
-    When every day is a valid study day (they are bounded), the subject, the day and the
-    row number are packed into one integer whose plain sort (SIMD, several times faster
-    than a stable argsort) gives the order, ties kept in row order; a table too large to
-    pack is sorted by its (subject, day) key, and one with invalid days by both keys.
+    within a subject, rows without a day last: one integer key (:func:`stable_order`)
+    when every day is a valid study day (they are bounded), else a two-key sort.
 
     Examples
     --------
@@ -547,11 +542,7 @@ def _sort_order(code: np.ndarray, day: np.ndarray) -> np.ndarray:
         return np.lexsort((np.where(np.isnan(day), np.inf, day), subject))
     days = day.astype(np.int64)
     first = int(days.min())
-    key = subject * (int(days.max()) - first + 1) + (days - first)
-    row_bits = (len(day) - 1).bit_length()
-    if int(key.max()).bit_length() + row_bits > 62:
-        return np.argsort(key, kind="stable")
-    return np.sort((key << row_bits) | np.arange(len(day))) & ((1 << row_bits) - 1)
+    return stable_order(subject * (int(days.max()) - first + 1) + (days - first))
 
 
 def compute_bilag_score(grades: Sequence[np.ndarray]) -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reasons, timeline
+from ..inputs.sorting import dense_ranks
 from ..inputs.visits import Visits
 from ..model import Model
 
@@ -240,30 +241,6 @@ def day_text(v: Visits, rows: np.ndarray, template: str) -> reasons.Reason:
 
 def days_text(days: np.ndarray, present: np.ndarray, template: str) -> reasons.Reason:
     """`template` formatted with each day, where `present` (distinct days formatted once)."""
-    uniques, codes = _distinct_days(days)
+    uniques, codes = dense_ranks(days)
     texts = np.array([template.format(day=d) for d in uniques.tolist()], dtype=object)
     return reasons.where(present, reasons.Reason(codes, texts))
-
-
-def _distinct_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct days, sorted, and each item's position among them: through a table
-    over the days' range when it is small (study days are bounded), without sorting the
-    items; by sorting when a placeholder such as NO_DAY widens it.
-
-    Examples
-    --------
-    >>> uniques, codes = _distinct_days(np.array([84, -1, 84, 7]))
-    >>> uniques.tolist(), codes.tolist()
-    ([-1, 7, 84], [2, 0, 2, 1])
-    >>> _distinct_days(np.array([5, np.iinfo(np.int64).min]))[1].tolist()
-    [1, 0]
-    """
-    low, high = (int(days.min()), int(days.max())) if len(days) else (0, 0)
-    if high - low > len(days) + 2**18:
-        uniques, codes = np.unique(days, return_inverse=True)
-        return uniques, codes.ravel()
-    offset = days - low
-    seen = np.zeros(high - low + 1, dtype=bool)
-    seen[offset] = True
-    position = np.cumsum(seen) - 1
-    return np.flatnonzero(seen) + low, position[offset]
